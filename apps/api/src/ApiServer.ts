@@ -1,0 +1,82 @@
+/**
+ * Wiring of the API program: the HttpApi routes with their handlers, `/docs`, the HTTP edge,
+ * request context and logging, the infrastructure they need, and the Node HTTP server.
+ * `ApiRoutes` is what tests serve in-process; `ApiServer` is what `main.ts` launches.
+ */
+import { BrokerConnection } from "@cuebx/broker"
+import { CorsSettings } from "@cuebx/config"
+import { CuebxApi } from "@cuebx/contract"
+import { DatabaseLive } from "@cuebx/db"
+import { RequestId, requestIdFrom } from "@cuebx/observability"
+import { Redis } from "@cuebx/redis"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { HttpMiddleware, HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { createServer } from "node:http"
+import { ApiSettings } from "./ApiSettings.ts"
+import { HealthChecks } from "./HealthChecks.ts"
+import { httpEdge } from "./http/HttpEdge.ts"
+import { RequestValidationLive } from "./http/RequestValidationLive.ts"
+import { makeRouteTable } from "./http/RouteTable.ts"
+import { SystemHttp } from "./http/SystemHttp.ts"
+
+const docsPath = "/docs"
+const openapiPath = "/openapi.json"
+
+/** The HTTP application: every route and the edge middleware, without a server. */
+export const ApiRoutes = Layer.unwrap(Effect.gen(function*() {
+  const settings = yield* ApiSettings
+  const cors = yield* CorsSettings
+  const routes = makeRouteTable(CuebxApi, [
+    { method: "GET", path: docsPath },
+    { method: "GET", path: openapiPath }
+  ])
+  const handlers = HttpApiBuilder.layer(CuebxApi, { openapiPath }).pipe(
+    Layer.provide([SystemHttp]),
+    Layer.provide(RequestValidationLive)
+  )
+  return Layer.mergeAll(
+    handlers,
+    HttpApiScalar.layer(CuebxApi, { path: docsPath }),
+    httpEdge({ cors, maxRequestBodyBytes: settings.maxRequestBodyBytes, routes })
+  )
+}))
+
+/** Databases and brokers the API talks to; RabbitMQ only when `ENABLE_MESSAGING` is on. */
+export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
+  const settings = yield* ApiSettings
+  const base = Layer.mergeAll(DatabaseLive, Redis.layer)
+  return settings.enableMessaging ? Layer.mergeAll(base, BrokerConnection.layer) : base
+}))
+
+/** Per request: a request id in every log line and in `RequestId`, then one access log line. */
+export const withRequestContext = <E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>
+) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const requestId = requestIdFrom(request.headers["x-request-id"])
+    yield* Effect.annotateCurrentSpan("http.request_id", requestId)
+    return yield* HttpMiddleware.logger(app).pipe(
+      Effect.provideService(RequestId, requestId),
+      Effect.annotateLogs({ request_id: requestId })
+    )
+  })
+
+export const serveApi = <E, R>(routes: Layer.Layer<never, E, R>) =>
+  HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true, middleware: withRequestContext })
+
+/** The routes served by Node's HTTP server on `HOST:PORT`. */
+export const ApiServer = Layer.unwrap(Effect.gen(function*() {
+  const settings = yield* ApiSettings
+  return serveApi(ApiRoutes).pipe(
+    Layer.provide(HealthChecks.layer),
+    Layer.provide(NodeHttpServer.layer(createServer, {
+      port: settings.port,
+      host: settings.host,
+      gracefulShutdownTimeout: `${settings.shutdownGraceSeconds} seconds`
+    })),
+    Layer.tap(() => Effect.logInfo(`CueBX API listening on http://${settings.host}:${settings.port}`))
+  )
+}))

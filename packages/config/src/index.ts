@@ -1,0 +1,7 @@
+export * from "./Backends.ts"
+export * from "./ConfigSource.ts"
+export * from "./Cors.ts"
+export * from "./Database.ts"
+export * from "./Environment.ts"
+export * from "./ProductionGuard.ts"
+export * from "./Secrets.ts"

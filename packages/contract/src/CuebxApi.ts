@@ -1,0 +1,27 @@
+/**
+ * The whole REST surface of CueBX in one HttpApi definition: the server, the OpenAPI document,
+ * the `/docs` page and the typed client all derive from it. Domains add their groups here.
+ */
+import { HttpApi, OpenApi } from "effect/http-api"
+import { RequestValidation } from "./RequestValidation.ts"
+import { SystemApi } from "./system/SystemApi.ts"
+
+const description = `CueBX is a multi-product SaaS platform that provides AI-powered developer tools and career
+services through a unified API.
+
+- **CueBX API**: workspace-based developer tooling with team collaboration, role-based access and per-seat billing.
+- **CueBX Career**: an individual subscription service for AI-assisted career development.
+
+Most endpoints require a **Bearer JWT** obtained from \`/auth/signin\`. Internal service-to-service endpoints use the
+\`X-Internal-API-Key\` header. Errors are \`{"detail": "..."}\`; request validation errors are 422 with
+\`{"detail": [{"type", "loc", "msg", "input"}]}\`.`
+
+export class CuebxApi extends HttpApi.make("cuebx")
+  .add(SystemApi)
+  .middleware(RequestValidation)
+  // Report every invalid field, not only the first, with the offending input.
+  .annotate(HttpApi.PayloadParseOptions, { errors: "all", reportInput: true })
+  .annotate(HttpApi.QueryParseOptions, { errors: "all", reportInput: true })
+  .annotate(HttpApi.ParamsParseOptions, { errors: "all", reportInput: true })
+  .annotateMerge(OpenApi.annotations({ title: "CueBX", version: "1.0.0", description }))
+{}

@@ -1,0 +1,78 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Schema, SchemaAST } from "effect"
+import * as Contract from "../src/index.ts"
+
+/** SPEC.md's status table, by meaning: every wire error class must be listed here. */
+const specStatus: Record<string, number> = {
+  BadRequest: 400, // bad request, invalid or expired OTP, OAuth failure, bad webhook signature
+  Unauthorized: 401, // missing/invalid/expired token, wrong credentials
+  PaymentRequired: 402, // subscription required, seat limit
+  CardDeclined: 402, // card declined
+  Forbidden: 403, // authenticated but not allowed
+  NotFound: 404, // not found, or not a member of the workspace
+  MethodNotAllowed: 405, // wrong method
+  Conflict: 409, // conflict
+  IdempotencyConflict: 409, // idempotency key reused with other parameters
+  PayloadTooLarge: 413, // body over the limit
+  ValidationFailed: 422, // request validation
+  TooManyRequests: 429, // rate limit, too many OTP attempts
+  InternalServerError: 500, // a defect
+  NotImplemented: 501, // not implemented
+  UpstreamFailed: 502, // Stripe (or another upstream) failed
+  ServiceUnavailable: 503, // a dependency is not configured or down
+  DependenciesUnavailable: 503 // readiness
+}
+
+const statusOf = (schema: Schema.Top) => SchemaAST.resolveAt<number>("httpApiStatus")(schema.ast)
+
+const exportedErrorClasses = Object.entries(Contract as Record<string, unknown>).flatMap(([name, value]) =>
+  typeof value === "function" && value.prototype instanceof Error && Schema.isSchema(value)
+    ? [[name, value] as const]
+    : []
+)
+
+describe("wire errors", () => {
+  it("exports the error classes", () => {
+    assert.isAtLeast(exportedErrorClasses.length, Object.keys(specStatus).length)
+  })
+
+  for (const [name, errorClass] of exportedErrorClasses) {
+    it(`${name} carries the status of SPEC.md's table`, () => {
+      assert.property(specStatus, name, `${name} is not in the status table of this test`)
+      assert.strictEqual(statusOf(errorClass), specStatus[name])
+    })
+  }
+
+  it("declares the header-carrying responses with their status", () => {
+    assert.strictEqual(statusOf(Contract.UnauthorizedResponse), 401)
+    assert.strictEqual(statusOf(Contract.TooManyRequestsResponse), 429)
+  })
+
+  it("omits the tag on the wire", () => {
+    const encoded = Schema.encodeUnknownSync(Contract.NotFound)(
+      new Contract.NotFound({ detail: "Workspace not found" })
+    )
+    assert.deepStrictEqual(encoded, { detail: "Workspace not found" })
+    const upstream = Schema.encodeUnknownSync(Contract.UpstreamFailed)(
+      new Contract.UpstreamFailed({
+        detail: "Stripe failed",
+        error_type: "api_error",
+        stripe_code: null,
+        request_id: "req_1"
+      })
+    )
+    assert.deepStrictEqual(upstream, {
+      detail: "Stripe failed",
+      error_type: "api_error",
+      stripe_code: null,
+      request_id: "req_1"
+    })
+  })
+
+  it("words rate limits as the reference does, rounding the wait up", () => {
+    const error = Contract.TooManyRequests.rateLimited(41.2)
+    assert.strictEqual(error.detail, "Rate limit exceeded. Try again in 42 seconds.")
+    assert.strictEqual(error.retryAfterSeconds, 42)
+    assert.strictEqual(Contract.TooManyRequests.rateLimited(0).retryAfterSeconds, 1)
+  })
+})

@@ -1,0 +1,3 @@
+export * from "./Logging.ts"
+export * from "./RequestId.ts"
+export * from "./Tracing.ts"

@@ -1,0 +1,23 @@
+// The test projects: one per package and app that has tests. Vitest 4+ no longer reads this file
+// by itself; vitest.config.ts imports it.
+const project = (path: string) => ({
+  test: {
+    name: path,
+    root: path,
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000
+  }
+})
+
+export default [
+  "packages/config",
+  "packages/contract",
+  "packages/db",
+  "packages/redis",
+  "packages/broker",
+  "packages/observability",
+  "packages/testing",
+  "apps/api",
+  "apps/cli"
+].map(project)
