@@ -19,5 +19,7 @@ export default [
   "packages/observability",
   "packages/testing",
   "apps/api",
+  "apps/worker",
+  "apps/scheduler",
   "apps/cli"
 ].map(project)

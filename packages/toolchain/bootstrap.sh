@@ -58,7 +58,11 @@ case "$task" in
   start:scheduler) exec node apps/scheduler/src/main.ts ;;
   migrate) cli migrate "$@" ;;
   cli) cli "$@" ;;
-  test) exec vitest run "$@" ;;
+  test)
+    tsc -p tsconfig.json --noEmit
+    oxlint --deny-warnings packages apps
+    exec vitest run "$@"
+    ;;
   check) exec tsc -p tsconfig.json --noEmit ;;
   lint) exec oxlint --deny-warnings packages apps ;;
   format) exec dprint fmt "$@" ;;

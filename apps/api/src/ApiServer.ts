@@ -77,6 +77,7 @@ export const ApiServer = Layer.unwrap(Effect.gen(function*() {
       host: settings.host,
       gracefulShutdownTimeout: `${settings.shutdownGraceSeconds} seconds`
     })),
-    Layer.tap(() => Effect.logInfo(`CueBX API listening on http://${settings.host}:${settings.port}`))
+    Layer.tap(() => Effect.logInfo(`CueBX API listening on http://${settings.host}:${settings.port}`)),
+    Layer.provide(Layer.effectDiscard(Effect.addFinalizer(() => Effect.logInfo("CueBX API stopped"))))
   )
 }))

@@ -3,9 +3,8 @@
  * or SIGINT, when it stops accepting, finishes in-flight requests and closes its pools.
  */
 import { ConfigSource, ProductionGuard } from "@cuebx/config"
-import { LoggingLive, tracingLive } from "@cuebx/observability"
-import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { LoggingLive, runProgram, tracingLive } from "@cuebx/observability"
+import { Layer } from "effect"
 import { ApiInfrastructure, ApiServer } from "./ApiServer.ts"
 
 const Program = ApiServer.pipe(
@@ -16,4 +15,4 @@ const Program = ApiServer.pipe(
   Layer.provide(ConfigSource)
 )
 
-Layer.launch(Program).pipe(Effect.annotateLogs({ program: "cuebx-api" }), NodeRuntime.runMain)
+runProgram("cuebx-api", Program)

@@ -4,8 +4,7 @@
  */
 import { ConfigSource, ProductionGuard } from "@cuebx/config"
 import { DatabaseLive } from "@cuebx/db"
-import { LoggingLive, tracingLive } from "@cuebx/observability"
-import { NodeRuntime } from "@effect/platform-node"
+import { LoggingLive, runProgram, tracingLive } from "@cuebx/observability"
 import { Effect, Layer } from "effect"
 
 const Scheduler = Layer.effectDiscard(Effect.gen(function*() {
@@ -21,4 +20,4 @@ const Program = Scheduler.pipe(
   Layer.provide(ConfigSource)
 )
 
-Layer.launch(Program).pipe(Effect.annotateLogs({ program: "cuebx-scheduler" }), NodeRuntime.runMain)
+runProgram("cuebx-scheduler", Program)

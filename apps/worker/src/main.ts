@@ -5,8 +5,7 @@
 import { BrokerConnection } from "@cuebx/broker"
 import { ConfigSource, ProductionGuard } from "@cuebx/config"
 import { DatabaseLive } from "@cuebx/db"
-import { LoggingLive, tracingLive } from "@cuebx/observability"
-import { NodeRuntime } from "@effect/platform-node"
+import { LoggingLive, runProgram, tracingLive } from "@cuebx/observability"
 import { Effect, Layer } from "effect"
 
 const Worker = Layer.effectDiscard(Effect.gen(function*() {
@@ -22,4 +21,4 @@ const Program = Worker.pipe(
   Layer.provide(ConfigSource)
 )
 
-Layer.launch(Program).pipe(Effect.annotateLogs({ program: "cuebx-worker" }), NodeRuntime.runMain)
+runProgram("cuebx-worker", Program)

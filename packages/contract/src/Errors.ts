@@ -6,15 +6,17 @@
 import { Schema } from "effect"
 import { HttpApiSchema } from "effect/http-api"
 
-const detailOnly = <const Tag extends string>(tag: Tag) =>
-  Schema.Struct({ _tag: Schema.tagDefaultOmit(tag), detail: Schema.String })
+export class BadRequest
+  extends Schema.Error<BadRequest>("BadRequest")({ _tag: Schema.tagDefaultOmit("BadRequest"), detail: Schema.String }, {
+    httpApiStatus: 400,
+    description: "Bad request, invalid or expired code, OAuth failure or bad signature"
+  })
+{}
 
-export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", detailOnly("BadRequest"), {
-  httpApiStatus: 400,
-  description: "Bad request, invalid or expired code, OAuth failure or bad signature"
-}) {}
-
-export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", detailOnly("Unauthorized"), {
+export class Unauthorized extends Schema.Error<Unauthorized>("Unauthorized")({
+  _tag: Schema.tagDefaultOmit("Unauthorized"),
+  detail: Schema.String
+}, {
   httpApiStatus: 401,
   description: "Missing, invalid or expired credentials"
 }) {}
@@ -30,63 +32,70 @@ export const UnauthorizedResponse = Unauthorized.pipe(
   })
 )
 
-export class PaymentRequired
-  extends Schema.TaggedError<PaymentRequired>()("PaymentRequired", detailOnly("PaymentRequired"), {
-    httpApiStatus: 402,
-    description: "A subscription or a free seat is required"
-  })
-{}
+export class PaymentRequired extends Schema.Error<PaymentRequired>("PaymentRequired")({
+  _tag: Schema.tagDefaultOmit("PaymentRequired"),
+  detail: Schema.String
+}, {
+  httpApiStatus: 402,
+  description: "A subscription or a free seat is required"
+}) {}
 
-export class CardDeclined extends Schema.TaggedError<CardDeclined>()(
-  "CardDeclined",
-  Schema.Struct({
+export class CardDeclined extends Schema.Error<CardDeclined>("CardDeclined")(
+  {
     _tag: Schema.tagDefaultOmit("CardDeclined"),
     detail: Schema.String,
     stripe_code: Schema.NullOr(Schema.String),
     decline_code: Schema.NullOr(Schema.String),
     param: Schema.NullOr(Schema.String)
-  }),
+  },
   { httpApiStatus: 402, description: "The card was declined" }
 ) {}
 
-export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", detailOnly("Forbidden"), {
-  httpApiStatus: 403,
-  description: "Authenticated but not allowed (role, frozen workspace, disabled member)"
-}) {}
-
-export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", detailOnly("NotFound"), {
-  httpApiStatus: 404,
-  description: "Not found, or not a member of the workspace"
-}) {}
-
-export class MethodNotAllowed
-  extends Schema.TaggedError<MethodNotAllowed>()("MethodNotAllowed", detailOnly("MethodNotAllowed"), {
-    httpApiStatus: 405,
-    description: "The path exists but not with this method"
+export class Forbidden
+  extends Schema.Error<Forbidden>("Forbidden")({ _tag: Schema.tagDefaultOmit("Forbidden"), detail: Schema.String }, {
+    httpApiStatus: 403,
+    description: "Authenticated but not allowed (role, frozen workspace, disabled member)"
   })
 {}
 
-export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", detailOnly("Conflict"), {
-  httpApiStatus: 409,
-  description: "The request conflicts with the current state"
+export class NotFound
+  extends Schema.Error<NotFound>("NotFound")({ _tag: Schema.tagDefaultOmit("NotFound"), detail: Schema.String }, {
+    httpApiStatus: 404,
+    description: "Not found, or not a member of the workspace"
+  })
+{}
+
+export class MethodNotAllowed extends Schema.Error<MethodNotAllowed>("MethodNotAllowed")({
+  _tag: Schema.tagDefaultOmit("MethodNotAllowed"),
+  detail: Schema.String
+}, {
+  httpApiStatus: 405,
+  description: "The path exists but not with this method"
 }) {}
 
-export class IdempotencyConflict extends Schema.TaggedError<IdempotencyConflict>()(
-  "IdempotencyConflict",
-  Schema.Struct({
+export class Conflict
+  extends Schema.Error<Conflict>("Conflict")({ _tag: Schema.tagDefaultOmit("Conflict"), detail: Schema.String }, {
+    httpApiStatus: 409,
+    description: "The request conflicts with the current state"
+  })
+{}
+
+export class IdempotencyConflict extends Schema.Error<IdempotencyConflict>("IdempotencyConflict")(
+  {
     _tag: Schema.tagDefaultOmit("IdempotencyConflict"),
     detail: Schema.String,
     request_id: Schema.String
-  }),
+  },
   { httpApiStatus: 409, description: "An idempotency key was reused with other parameters" }
 ) {}
 
-export class PayloadTooLarge
-  extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", detailOnly("PayloadTooLarge"), {
-    httpApiStatus: 413,
-    description: "The request body is over the size limit"
-  })
-{}
+export class PayloadTooLarge extends Schema.Error<PayloadTooLarge>("PayloadTooLarge")({
+  _tag: Schema.tagDefaultOmit("PayloadTooLarge"),
+  detail: Schema.String
+}, {
+  httpApiStatus: 413,
+  description: "The request body is over the size limit"
+}) {}
 
 /** One entry of a 422 body, in FastAPI's shape. */
 export const ValidationIssue = Schema.Struct({
@@ -97,19 +106,17 @@ export const ValidationIssue = Schema.Struct({
 })
 export type ValidationIssue = typeof ValidationIssue.Type
 
-export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()(
-  "ValidationFailed",
-  Schema.Struct({ _tag: Schema.tagDefaultOmit("ValidationFailed"), detail: Schema.Array(ValidationIssue) }),
+export class ValidationFailed extends Schema.Error<ValidationFailed>("ValidationFailed")(
+  { _tag: Schema.tagDefaultOmit("ValidationFailed"), detail: Schema.Array(ValidationIssue) },
   { httpApiStatus: 422, description: "The request's path, query, headers or body failed validation" }
 ) {}
 
-export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()(
-  "TooManyRequests",
-  Schema.Struct({
+export class TooManyRequests extends Schema.Error<TooManyRequests>("TooManyRequests")(
+  {
     _tag: Schema.tagDefaultOmit("TooManyRequests"),
     detail: Schema.String,
     retryAfterSeconds: Schema.Int
-  }),
+  },
   { httpApiStatus: 429, description: "Rate limit exceeded or too many attempts" }
 ) {
   /** The reference's rate-limit answer: `Rate limit exceeded. Try again in N seconds.` */
@@ -134,38 +141,38 @@ export const TooManyRequestsResponse = TooManyRequests.pipe(
   })
 )
 
-export class InternalServerError extends Schema.TaggedError<InternalServerError>()(
-  "InternalServerError",
-  Schema.Struct({
+export class InternalServerError extends Schema.Error<InternalServerError>("InternalServerError")(
+  {
     _tag: Schema.tagDefaultOmit("InternalServerError"),
     detail: Schema.String,
     request_id: Schema.String
-  }),
+  },
   { httpApiStatus: 500, description: "A defect; the body never carries internals" }
 ) {}
 
-export class NotImplemented
-  extends Schema.TaggedError<NotImplemented>()("NotImplemented", detailOnly("NotImplemented"), {
-    httpApiStatus: 501,
-    description: "The feature is not available"
-  })
-{}
+export class NotImplemented extends Schema.Error<NotImplemented>("NotImplemented")({
+  _tag: Schema.tagDefaultOmit("NotImplemented"),
+  detail: Schema.String
+}, {
+  httpApiStatus: 501,
+  description: "The feature is not available"
+}) {}
 
-export class UpstreamFailed extends Schema.TaggedError<UpstreamFailed>()(
-  "UpstreamFailed",
-  Schema.Struct({
+export class UpstreamFailed extends Schema.Error<UpstreamFailed>("UpstreamFailed")(
+  {
     _tag: Schema.tagDefaultOmit("UpstreamFailed"),
     detail: Schema.String,
     error_type: Schema.String,
     stripe_code: Schema.NullOr(Schema.String),
     request_id: Schema.NullOr(Schema.String)
-  }),
+  },
   { httpApiStatus: 502, description: "Stripe or another upstream service failed" }
 ) {}
 
-export class ServiceUnavailable
-  extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", detailOnly("ServiceUnavailable"), {
-    httpApiStatus: 503,
-    description: "A dependency this request needs is not configured or is down"
-  })
-{}
+export class ServiceUnavailable extends Schema.Error<ServiceUnavailable>("ServiceUnavailable")({
+  _tag: Schema.tagDefaultOmit("ServiceUnavailable"),
+  detail: Schema.String
+}, {
+  httpApiStatus: 503,
+  description: "A dependency this request needs is not configured or is down"
+}) {}

@@ -13,6 +13,9 @@ export interface TcpProxy {
   readonly cut: () => void
   /** Accepts connections again. */
   readonly restore: () => void
+  /** Keeps connections open but stops forwarding bytes (a hung peer), until `resume()`. */
+  readonly pause: () => void
+  readonly resume: () => void
   /** How many connections have been accepted so far. */
   readonly connectionsAccepted: () => number
 }
@@ -20,6 +23,7 @@ export interface TcpProxy {
 export const makeTcpProxy = (target: { readonly host: string; readonly port: number }) =>
   Effect.gen(function*() {
     let open = true
+    let paused = false
     let accepted = 0
     const sockets = new Set<Socket>()
     const track = (socket: Socket) => {
@@ -35,6 +39,10 @@ export const makeTcpProxy = (target: { readonly host: string; readonly port: num
       track(upstream)
       client.pipe(upstream)
       upstream.pipe(client)
+      if (paused) {
+        client.pause()
+        upstream.pause()
+      }
       client.on("close", () => upstream.destroy())
       upstream.on("close", () => client.destroy())
     })
@@ -56,6 +64,14 @@ export const makeTcpProxy = (target: { readonly host: string; readonly port: num
       },
       restore: () => {
         open = true
+      },
+      pause: () => {
+        paused = true
+        for (const socket of sockets) socket.pause()
+      },
+      resume: () => {
+        paused = false
+        for (const socket of sockets) socket.resume()
       },
       connectionsAccepted: () => accepted
     }

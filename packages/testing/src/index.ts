@@ -1,3 +1,5 @@
+export * from "./CapturedLogs.ts"
+export * from "./ChildProgram.ts"
 export * from "./FakeHttpServer.ts"
 export * from "./HttpTest.ts"
 export * from "./TcpProxy.ts"

@@ -26,13 +26,12 @@ export const ReadyStatus = Schema.Struct({
   checks: DependencyChecks
 }).annotate({ identifier: "ReadyStatus" })
 
-export class DependenciesUnavailable extends Schema.TaggedError<DependenciesUnavailable>()(
-  "DependenciesUnavailable",
-  Schema.Struct({
+export class DependenciesUnavailable extends Schema.Error<DependenciesUnavailable>("DependenciesUnavailable")(
+  {
     _tag: Schema.tagDefaultOmit("DependenciesUnavailable"),
     detail: Schema.String,
     checks: DependencyChecks
-  }),
+  },
   { httpApiStatus: 503, description: "A dependency is down; `checks` says which" }
 ) {}
 

@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: one image target per program (api, worker, scheduler, cli).
+# Node 24 runs the TypeScript sources directly (type stripping): there is no build step.
+
+FROM node:24.21.0-bookworm-slim AS base
+ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH NODE_ENV=production
+RUN npm install --global pnpm@10.34.8
+WORKDIR /app
+
+FROM base AS deps
+COPY pnpm-workspace.yaml pnpm-lock.yaml package.json ./
+COPY packages/config/package.json packages/config/
+COPY packages/contract/package.json packages/contract/
+COPY packages/db/package.json packages/db/
+COPY packages/redis/package.json packages/redis/
+COPY packages/broker/package.json packages/broker/
+COPY packages/observability/package.json packages/observability/
+COPY packages/testing/package.json packages/testing/
+COPY packages/toolchain/package.json packages/toolchain/
+COPY apps/api/package.json apps/api/
+COPY apps/worker/package.json apps/worker/
+COPY apps/scheduler/package.json apps/scheduler/
+COPY apps/cli/package.json apps/cli/
+RUN pnpm install --frozen-lockfile --prod
+
+FROM base AS runtime
+COPY --from=deps /app /app
+COPY packages packages
+COPY apps apps
+USER node
+
+FROM runtime AS cli
+ENTRYPOINT ["node", "apps/cli/src/main.ts"]
+CMD ["--help"]
+
+FROM runtime AS worker
+CMD ["node", "apps/worker/src/main.ts"]
+
+FROM runtime AS scheduler
+CMD ["node", "apps/scheduler/src/main.ts"]
+
+FROM runtime AS api
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "apps/api/src/main.ts"]

@@ -1,0 +1,13 @@
+/**
+ * The real API application served in-process on isolated infrastructure, for HTTP tests.
+ */
+import { serveInProcess, TestInfra, type TestInfraOptions } from "@cuebx/testing"
+import { Layer } from "effect"
+import { ApiInfrastructure, ApiRoutes, serveApi } from "../src/ApiServer.ts"
+import { HealthChecks } from "../src/HealthChecks.ts"
+
+export const apiTestLayer = (options: TestInfraOptions = {}) =>
+  serveInProcess(serveApi(ApiRoutes).pipe(Layer.provide(HealthChecks.layer))).pipe(
+    Layer.provideMerge(ApiInfrastructure),
+    Layer.provideMerge(TestInfra.layer(options))
+  )

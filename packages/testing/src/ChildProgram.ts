@@ -1,0 +1,67 @@
+/**
+ * Runs one of CueBX's programs (`apps/<name>/src/main.ts`) as a child process with a given
+ * environment, for tests of what only a real process shows: start-up refusal, signals, crashes.
+ */
+import { Effect, Schedule } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:net"
+import { fileURLToPath } from "node:url"
+
+export const repositoryRoot = fileURLToPath(new URL("../../../", import.meta.url))
+
+export interface ChildProgram {
+  readonly process: ChildProcess
+  /** stdout and stderr so far, line by line. */
+  readonly output: () => ReadonlyArray<string>
+  /** Waits (up to `timeout`) for a line containing `text`. */
+  readonly waitForOutput: (text: string, timeout?: `${number} seconds`) => Effect.Effect<string>
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  readonly exited: Effect.Effect<number | string>
+}
+
+export const spawnProgram = (
+  entry: string,
+  env: Readonly<Record<string, string>>,
+  args: ReadonlyArray<string> = []
+) =>
+  Effect.acquireRelease(
+    Effect.sync((): ChildProgram => {
+      const child = spawn(process.execPath, [entry, ...args], {
+        cwd: repositoryRoot,
+        env: { ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      const lines: Array<string> = []
+      const collect = (chunk: Buffer) => lines.push(...chunk.toString("utf8").split("\n").filter((line) => line !== ""))
+      child.stdout?.on("data", collect)
+      child.stderr?.on("data", collect)
+      const exit = new Promise<number | string>((resolve) =>
+        child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"))
+      )
+      return {
+        process: child,
+        output: () => lines,
+        waitForOutput: (text, timeout = "20 seconds") =>
+          Effect.sync(() => lines.find((line) => line.includes(text))).pipe(
+            Effect.repeat({ until: (line) => line !== undefined, schedule: Schedule.spaced("50 millis") }),
+            Effect.map((line) => line!),
+            Effect.timeout(timeout),
+            Effect.orDie
+          ),
+        exited: Effect.promise(() => exit)
+      }
+    }),
+    (program) => Effect.sync(() => program.process.exitCode === null && program.process.kill("SIGKILL"))
+  )
+
+/** A TCP port that was free a moment ago. */
+export const freePort = Effect.promise(() =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
+)
