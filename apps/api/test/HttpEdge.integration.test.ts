@@ -11,7 +11,8 @@ import {
 } from "@cuebx/contract"
 import { captureLogs, rawRequest, serveInProcess } from "@cuebx/testing"
 import { assert, describe, layer } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Schema } from "effect"
+import { ConfigProvider, Effect, Layer, Schema, Stream } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { HttpApi, HttpApiBuilder, HttpApiClient, HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "effect/http-api"
 import { serveApi } from "../src/ApiServer.ts"
 import { httpEdge } from "../src/http/HttpEdge.ts"
@@ -56,6 +57,7 @@ const ProbeHandlers = HttpApiBuilder.group(ProbeApi, "probe", (handlers) =>
     .handle("limited", () => Effect.fail(TooManyRequests.rateLimited(42))))
 
 const maxRequestBodyBytes = 2048
+
 const logs = captureLogs()
 
 const ProbeServer = serveInProcess(serveApi(Layer.mergeAll(
@@ -130,6 +132,21 @@ layer(ProbeServer, { excludeTestServices: true })("the HTTP edge", (it) => {
         })
         assert.strictEqual(response.status, 413)
         assert.deepStrictEqual(response.json, {
+          detail: `Request body is too large (limit ${maxRequestBodyBytes} bytes).`
+        })
+      }))
+
+    it.effect("refuses a chunked body that grows over the limit while it is read", () =>
+      Effect.gen(function*() {
+        const client = yield* HttpClient.HttpClient
+        const chunk = new TextEncoder().encode(`{"name": "${"x".repeat(maxRequestBodyBytes)}", "count": 1}`)
+        const request = HttpClientRequest.post("/things").pipe(
+          HttpClientRequest.bodyStream(Stream.make(chunk), { contentType: "application/json" })
+        )
+        assert.isUndefined(request.headers["content-length"])
+        const response = yield* client.execute(request)
+        assert.strictEqual(response.status, 413)
+        assert.deepStrictEqual(yield* response.json, {
           detail: `Request body is too large (limit ${maxRequestBodyBytes} bytes).`
         })
       }))

@@ -2,7 +2,7 @@
  * The API as a real process: it refuses an insecure production configuration before opening a
  * port, and on SIGTERM it finishes the request in flight before exiting cleanly.
  */
-import { freePort, makeTcpProxy, spawnProgram, TestEnvironment, TestInfra } from "@cuebx/testing"
+import { freePort, makeFakeHttpServer, makeTcpProxy, spawnProgram, TestEnvironment, TestInfra } from "@cuebx/testing"
 import { assert, it, layer } from "@effect/vitest"
 import { Effect, Fiber, Redacted } from "effect"
 
@@ -64,5 +64,30 @@ layer(TestInfra.layer(), { excludeTestServices: true })("graceful shutdown", (it
       postgres.resume()
       assert.strictEqual(yield* api.exited, 0)
       yield* api.waitForOutput("CueBX API stopped")
+    }))
+})
+
+layer(TestInfra.layer(), { excludeTestServices: true })("OTLP export", (it) => {
+  it.effect("sends traces to OTEL_EXPORTER_OTLP_ENDPOINT over OTLP/HTTP", () =>
+    Effect.gen(function*() {
+      const { env } = yield* TestEnvironment
+      const collector = yield* makeFakeHttpServer("otel-collector", { "POST /v1/traces": { status: 200, body: {} } })
+      const port = yield* freePort
+      const api = yield* spawnProgram(entry, {
+        ...env,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_SERVICE_NAME: "cuebx-api-otlp-test"
+      })
+      yield* api.waitForOutput("CueBX API listening")
+      yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/health`))
+      api.process.kill("SIGTERM") // flushes the batch of spans on shutdown
+      assert.strictEqual(yield* api.exited, 0)
+      const exports = collector.requestsTo("POST /v1/traces")
+      assert.isNotEmpty(exports)
+      const body = exports.map((request) => request.body).join("\n")
+      assert.include(body, "cuebx-api-otlp-test")
+      assert.include(body, "GET")
     }))
 })

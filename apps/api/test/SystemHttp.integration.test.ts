@@ -1,6 +1,7 @@
 import { CuebxApi } from "@cuebx/contract"
 import { rawRequest } from "@cuebx/testing"
 import { assert, describe, layer } from "@effect/vitest"
+import { Validator } from "@seriousme/openapi-schema-validator"
 import { Effect, Schedule } from "effect"
 import { HttpApiClient } from "effect/http-api"
 import { apiTestLayer } from "./support.ts"
@@ -122,6 +123,10 @@ layer(apiTestLayer(), { excludeTestServices: true })("system endpoints", (it) =>
         assert.hasAllKeys(document.paths["/health"]!, ["get"])
         assert.hasAllKeys(document.paths["/health"]!["get"]!.responses, ["200", "422", "503"])
         assert.notProperty(document.paths, "/")
+        const validation = yield* Effect.promise(() =>
+          new Validator().validate(document as Parameters<Validator["validate"]>[0])
+        )
+        assert.isTrue(validation.valid, JSON.stringify(validation.errors))
         assertRefsResolve(document)
       }))
 
