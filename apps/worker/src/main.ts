@@ -3,9 +3,8 @@
  * connection and the database pool; the messaging issue registers the consumers here.
  */
 import { BrokerConnection } from "@cuebx/broker"
-import { ConfigSource, ProductionGuard } from "@cuebx/config"
 import { DatabaseLive } from "@cuebx/db"
-import { LoggingLive, runProgram, tracingLive } from "@cuebx/observability"
+import { runProgram } from "@cuebx/observability"
 import { Effect, Layer } from "effect"
 
 const Worker = Layer.effectDiscard(Effect.gen(function*() {
@@ -13,12 +12,4 @@ const Worker = Layer.effectDiscard(Effect.gen(function*() {
   yield* Effect.logInfo("CueBX worker started")
 }))
 
-const Program = Worker.pipe(
-  Layer.provide(Layer.mergeAll(BrokerConnection.layer, DatabaseLive)),
-  Layer.provide(ProductionGuard),
-  Layer.provide(tracingLive("cuebx-worker")),
-  Layer.provide(LoggingLive),
-  Layer.provide(ConfigSource)
-)
-
-runProgram("cuebx-worker", Program)
+runProgram("cuebx-worker", Worker.pipe(Layer.provide(Layer.mergeAll(BrokerConnection.layer, DatabaseLive))))
