@@ -4,23 +4,23 @@
  * messaging layer can re-declare its topology and resume. It owns no channels or queues.
  */
 import * as Amqp from "amqplib"
-import { Config, Context, Effect, Layer, Option, Redacted, Schedule, Stream, SubscriptionRef } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, Stream, SubscriptionRef } from "effect"
 
 export const BrokerSettings = Config.all({
   url: Config.Redacted("RABBITMQ_URL").pipe(Config.withDefault(Redacted.make("amqp://guest:guest@localhost:5672//"))),
   /** Appended to every queue name; tests use it to isolate their queues on a shared server. */
   queueSuffix: Config.String("RABBITMQ_QUEUE_SUFFIX").pipe(Config.withDefault("")),
-  heartbeatSeconds: Config.Int("RABBITMQ_HEARTBEAT_SECONDS").pipe(Config.withDefault(30))
+  heartbeatSeconds: Config.Int("RABBITMQ_HEARTBEAT_SECONDS").pipe(Config.withDefault(30)),
+  reconnectMaxDelay: Config.Duration("RABBITMQ_RECONNECT_MAX_DELAY").pipe(Config.withDefault(Duration.seconds(10)))
 })
 export type BrokerSettings = Config.Success<typeof BrokerSettings>
 
 /** The reference's `amqp://guest:guest@localhost:5672//` names the vhost `/` with a trailing `//`. */
 export const normaliseAmqpUrl = (url: string): string => url.replace(/\/\/$/, "/%2F")
 
-// 200 ms, 400 ms, 800 ms ... capped at 30 s, jittered, forever.
-const reconnectSchedule = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("30 seconds")]).pipe(
-  Schedule.jittered
-)
+// 200 ms, 400 ms, 800 ms ... capped, jittered, forever.
+const reconnectSchedule = (maxDelay: Duration.Duration) =>
+  Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced(maxDelay)]).pipe(Schedule.jittered)
 
 const withHeartbeat = (url: string, seconds: number) => {
   const parsed = new URL(url)
@@ -52,7 +52,7 @@ export class BrokerConnection extends Context.Service<BrokerConnection, {
 
         const connect = Effect.tryPromise(() => Amqp.connect(url)).pipe(
           Effect.tapError((cause) => Effect.logWarning("RabbitMQ connection failed; retrying", cause)),
-          Effect.retry(reconnectSchedule)
+          Effect.retry(reconnectSchedule(settings.reconnectMaxDelay))
         )
         // One session per connection: interruption (shutdown) closes it through the scope; a
         // connection the broker or the network closes starts the next session.

@@ -1,0 +1,229 @@
+/**
+ * Publishing to RabbitMQ. On every (re)connection the broker declares the whole topology (each
+ * queue triplet, durable) and opens one long-lived confirm channel; `publish` waits for the
+ * broker's confirm, so a message counts as sent only once RabbitMQ has it. Consuming is the
+ * consumer runtime's business; it follows the same sessions.
+ */
+import type * as Amqp from "amqplib"
+import { Config, Context, Data, Duration, Effect, Layer, Option, Stream, SubscriptionRef } from "effect"
+import { BrokerConnection } from "./BrokerConnection.ts"
+import {
+  allQueues,
+  deadLetterQueueName,
+  type QueueSpec,
+  retryQueueName,
+  TopologyOverrides,
+  withOverrides
+} from "./Queues.ts"
+
+export class PublishFailed extends Data.TaggedError("PublishFailed")<{
+  readonly queue: string
+  readonly reason: string
+}> {}
+
+export interface OutgoingMessage {
+  /** Logical queue name (`otp_emails`, `otp_emails_retry`, `otp_emails_dead`). */
+  readonly queue: string
+  /** The exact bytes to send (JSON). */
+  readonly body: string | Uint8Array
+  readonly messageId: string
+  readonly headers?: Readonly<Record<string, unknown>>
+}
+
+export const PublishSettings = Config.all({
+  /** How long a publish waits for a connection before failing. */
+  connectTimeout: Config.Duration("RABBITMQ_PUBLISH_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
+  /** How long a publish waits for the broker's confirm. */
+  confirmTimeout: Config.Duration("RABBITMQ_CONFIRM_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
+})
+
+/** Arguments of each queue of a triplet. */
+export const queueDeclarations = (spec: QueueSpec, physical: (logical: string) => string) => [
+  {
+    // A message the consumer rejects without requeue still lands in the dead-letter queue.
+    queue: physical(spec.name),
+    arguments: {
+      "x-dead-letter-exchange": "",
+      "x-dead-letter-routing-key": physical(deadLetterQueueName(spec.name))
+    }
+  },
+  {
+    queue: physical(retryQueueName(spec.name)),
+    arguments: {
+      "x-message-ttl": Duration.toMillis(spec.retryDelay),
+      "x-dead-letter-exchange": "",
+      "x-dead-letter-routing-key": physical(spec.name)
+    }
+  },
+  { queue: physical(deadLetterQueueName(spec.name)), arguments: {} }
+]
+
+/** A connection whose topology is declared, with its confirm channel for publishing. */
+export interface BrokerSession {
+  readonly connection: Amqp.ChannelModel
+  readonly publishChannel: Amqp.ConfirmChannel
+}
+
+const closeQuietly = (channel: Amqp.Channel) => Effect.promise(() => channel.close().catch(() => undefined))
+
+/** A channel for the lifetime of the scope; its errors close it (watch `close`), never throw. */
+export const openChannel = (connection: Amqp.ChannelModel) =>
+  Effect.acquireRelease(Effect.tryPromise(() => connection.createChannel()), closeQuietly).pipe(
+    Effect.tap((channel) => Effect.sync(() => channel.on("error", () => undefined)))
+  )
+
+/** Resumes when the channel closes (its connection dropped, or the broker closed it). */
+export const untilChannelClosed = (channel: Amqp.Channel) =>
+  Effect.callback<void>((resume) => {
+    channel.once("close", () => resume(Effect.void))
+  })
+
+/**
+ * Declares a queue with its arguments. A queue that already exists with other arguments (the
+ * Python service declared its main queues without a dead-letter exchange) is kept as it is, with
+ * a warning: RabbitMQ refuses to change arguments, and deleting it would lose its messages.
+ */
+const declareQueue = (
+  connection: Amqp.ChannelModel,
+  declaration: { readonly queue: string; readonly arguments: Record<string, unknown> }
+) =>
+  Effect.acquireUseRelease(
+    Effect.tryPromise(() => connection.createChannel()),
+    (channel) =>
+      Effect.tryPromise(() =>
+        channel.assertQueue(declaration.queue, { durable: true, arguments: declaration.arguments })
+      ),
+    closeQuietly
+  ).pipe(
+    Effect.catch(() =>
+      Effect.acquireUseRelease(
+        Effect.tryPromise(() => connection.createChannel()),
+        (channel) => Effect.tryPromise(() => channel.checkQueue(declaration.queue)),
+        closeQuietly
+      ).pipe(
+        Effect.tap(() =>
+          Effect.logWarning(
+            `Queue ${declaration.queue} exists with other arguments; it is used as it is. ` +
+              "Recreate it (once drained) to get broker-side dead-lettering."
+          )
+        )
+      )
+    ),
+    Effect.asVoid
+  )
+
+export class Broker extends Context.Service<Broker, {
+  publish(message: OutgoingMessage): Effect.Effect<void, PublishFailed>
+  /** Every session as it is established (the current one first, if any). */
+  readonly sessions: Stream.Stream<BrokerSession>
+  /** Whether the topology is declared and a confirm channel is open right now. */
+  readonly isReady: Effect.Effect<boolean>
+  /** The queue as declared here: retry delay and retry count after configuration overrides. */
+  effectiveSpec(spec: QueueSpec): QueueSpec
+  queueName(logical: string): string
+  /** The logical name of a physical queue (drops `RABBITMQ_QUEUE_SUFFIX`). */
+  logicalName(physical: string): string
+}>()("@cuebx/broker/Broker") {
+  static readonly layer = Layer.effect(
+    Broker,
+    Effect.gen(function*() {
+      const connection = yield* BrokerConnection
+      const settings = yield* PublishSettings
+      const state = yield* SubscriptionRef.make(Option.none<BrokerSession>())
+      const suffix = connection.queueName("")
+      const physical = (logical: string) => connection.queueName(logical)
+      const overrides = yield* TopologyOverrides
+      const effectiveSpec = (spec: QueueSpec) => withOverrides(spec, overrides)
+      const declarations = allQueues.flatMap((spec) => queueDeclarations(effectiveSpec(spec), physical))
+
+      const openSession = (amqp: Amqp.ChannelModel) =>
+        Effect.gen(function*() {
+          for (const declaration of declarations) yield* declareQueue(amqp, declaration)
+          const publishChannel = yield* Effect.acquireRelease(
+            Effect.tryPromise(() => amqp.createConfirmChannel()),
+            closeQuietly
+          )
+          publishChannel.on("error", () => undefined)
+          yield* SubscriptionRef.set(state, Option.some({ connection: amqp, publishChannel }))
+          yield* untilChannelClosed(publishChannel)
+        }).pipe(
+          Effect.scoped,
+          Effect.ensuring(SubscriptionRef.set(state, Option.none())),
+          Effect.tapError((cause) => Effect.logWarning("RabbitMQ session failed; reopening", cause)),
+          Effect.ignore
+        )
+
+      // A channel can close while its connection lives on (a channel error): reopen it then.
+      const sessionsOf = (amqp: Amqp.ChannelModel) =>
+        Effect.suspend(() => {
+          let closed = false
+          amqp.once("close", () => {
+            closed = true
+          })
+          return openSession(amqp).pipe(
+            Effect.andThen(Effect.sleep("500 millis")),
+            Effect.repeat({ while: () => !closed })
+          )
+        })
+
+      yield* connection.connections.pipe(Stream.runForEach(sessionsOf), Effect.forkScoped)
+
+      const currentSession = SubscriptionRef.changes(state).pipe(
+        Stream.filter(Option.isSome),
+        Stream.map((session) => session.value),
+        Stream.runHead,
+        Effect.flatMap((session) => Option.isSome(session) ? Effect.succeed(session.value) : Effect.never)
+      )
+
+      const publish = Effect.fn("Broker.publish")(function*(message: OutgoingMessage) {
+        yield* Effect.annotateCurrentSpan({
+          "messaging.destination.name": message.queue,
+          "messaging.message.id": message.messageId
+        })
+        const session = yield* currentSession.pipe(
+          Effect.timeoutOrElse({
+            duration: settings.connectTimeout,
+            orElse: () => Effect.fail(new PublishFailed({ queue: message.queue, reason: "RabbitMQ is not connected" }))
+          })
+        )
+        const body = typeof message.body === "string" ? Buffer.from(message.body, "utf8") : Buffer.from(message.body)
+        yield* Effect.callback<void, PublishFailed>((resume) => {
+          try {
+            session.publishChannel.sendToQueue(physical(message.queue), body, {
+              persistent: true,
+              contentType: "application/json",
+              messageId: message.messageId,
+              headers: message.headers ?? {},
+              timestamp: Math.floor(Date.now() / 1000)
+            }, (error: unknown) =>
+              resume(
+                error
+                  ? Effect.fail(new PublishFailed({ queue: message.queue, reason: `not confirmed: ${String(error)}` }))
+                  : Effect.void
+              ))
+          } catch (error) {
+            resume(Effect.fail(new PublishFailed({ queue: message.queue, reason: String(error) })))
+          }
+        }).pipe(
+          Effect.timeoutOrElse({
+            duration: settings.confirmTimeout,
+            orElse: () =>
+              Effect.fail(new PublishFailed({ queue: message.queue, reason: "no confirm from RabbitMQ in time" }))
+          })
+        )
+      })
+
+      return Broker.of({
+        publish,
+        sessions: SubscriptionRef.changes(state).pipe(
+          Stream.filter(Option.isSome),
+          Stream.map((session) => session.value)
+        ),
+        isReady: Effect.map(SubscriptionRef.get(state), Option.isSome),
+        effectiveSpec,
+        queueName: physical,
+        logicalName: (name) => suffix !== "" && name.endsWith(suffix) ? name.slice(0, -suffix.length) : name
+      })
+    })
+  )
+}

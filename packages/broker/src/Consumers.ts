@@ -1,0 +1,243 @@
+/**
+ * The consumer runtime: runs the handler of each queue on every broker session, with a prefetch
+ * and a concurrency per queue. A message is acknowledged only after its outcome is safe: handled
+ * (once per message id, recorded in the handler's own transaction), or republished with confirms
+ * to the retry queue (attempts counted in `x-retry-attempt`) or, after the last attempt or for a
+ * permanent failure, to the dead-letter queue. A crash before that redelivers the message.
+ */
+import type * as Amqp from "amqplib"
+import { Cause, Config, Data, Effect, Layer, Option, Queue, Schema, SchemaIssue, Stream } from "effect"
+import { Headers, HttpTraceContext } from "effect/http"
+import { SqlClient } from "effect/sql"
+import { Broker, openChannel, untilChannelClosed } from "./Broker.ts"
+import { deadLetterQueueName, type QueueSpec, retryQueueName } from "./Queues.ts"
+
+/** A failure no retry can fix (a malformed payload, a request the upstream refuses). */
+export class PermanentFailure extends Data.TaggedError("PermanentFailure")<{
+  readonly reason: string
+}> {}
+
+export interface MessageContext {
+  readonly messageId: string
+  readonly queue: string
+  /** 0 for the first delivery, then 1, 2 ... for each retry. */
+  readonly attempt: number
+  readonly headers: Readonly<Record<string, unknown>>
+}
+
+export interface QueueHandler<R> {
+  readonly queue: QueueSpec
+  /** Decodes the parsed JSON body with the queue's payload schema, then handles it. */
+  readonly handle: (json: unknown, context: MessageContext) => Effect.Effect<void, unknown, R>
+}
+
+/** A handler for one queue; a payload its schema rejects is a permanent failure. */
+export const queueHandler = <A, I, R>(
+  queue: QueueSpec,
+  payload: Schema.Codec<A, I>,
+  handle: (payload: A, context: MessageContext) => Effect.Effect<void, unknown, R>
+): QueueHandler<R> => ({
+  queue,
+  handle: (json, context) =>
+    Schema.decodeUnknownEffect(payload)(json).pipe(
+      Effect.mapError((error) =>
+        new PermanentFailure({ reason: `invalid payload: ${SchemaIssue.makeFormatterDefault()(error.issue)}` })
+      ),
+      Effect.flatMap((decoded) => handle(decoded, context))
+    )
+})
+
+const upper = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, "_")
+
+/** Per-queue `CONSUMER_PREFETCH_<QUEUE>` / `CONSUMER_CONCURRENCY_<QUEUE>`, else the global ones. */
+export const consumerSettings = (queue: string) =>
+  Config.all({
+    prefetch: Config.Int(`CONSUMER_PREFETCH_${upper(queue)}`).pipe(
+      Config.orElse(() => Config.Int("CONSUMER_PREFETCH")),
+      Config.withDefault(10)
+    ),
+    concurrency: Config.Int(`CONSUMER_CONCURRENCY_${upper(queue)}`).pipe(
+      Config.orElse(() => Config.Int("CONSUMER_CONCURRENCY")),
+      Config.withDefault(4)
+    )
+  })
+
+/** Header values as plain JSON (amqplib hands over Buffers and typed values). */
+export const plainHeaders = (headers: Amqp.MessagePropertyHeaders | undefined): Record<string, unknown> => {
+  const plain = (value: unknown): unknown => {
+    if (Buffer.isBuffer(value)) return value.toString("utf8")
+    if (Array.isArray(value)) return value.map(plain)
+    if (value instanceof Date) return value.toISOString()
+    if (typeof value === "object" && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]))
+    }
+    return value
+  }
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([key, value]) => [key, plain(value)]))
+}
+
+const attemptOf = (headers: Record<string, unknown>) => {
+  const value = Number(headers["x-retry-attempt"] ?? 0)
+  return Number.isInteger(value) && value >= 0 ? value : 0
+}
+
+const describe = (cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.findErrorOption(cause)
+  if (Option.isSome(failure)) {
+    const error = failure.value
+    if (typeof error === "object" && error !== null && "reason" in error) return String(error.reason)
+    if (error instanceof Error) return error.message
+    return String(error)
+  }
+  return Cause.pretty(cause).split("\n")[0] ?? "defect"
+}
+
+const isPermanent = (cause: Cause.Cause<unknown>) => {
+  const failure = Cause.findErrorOption(cause)
+  return Option.isSome(failure) && failure.value instanceof PermanentFailure
+}
+
+type Outcome =
+  | { readonly _tag: "Handled" }
+  | { readonly _tag: "Duplicate" }
+  | { readonly _tag: "Failed"; readonly permanent: boolean; readonly error: string }
+
+/** Runs a handler once per message id: the record and the handler's writes share a transaction. */
+const handleOnce = <R>(
+  sql: SqlClient.SqlClient,
+  handler: QueueHandler<R>,
+  body: string,
+  context: MessageContext
+): Effect.Effect<Outcome, never, R> =>
+  Effect.gen(function*() {
+    const json = yield* Effect.try({
+      try: (): unknown => JSON.parse(body),
+      catch: () => new PermanentFailure({ reason: "the body is not valid JSON" })
+    })
+    return yield* sql.withTransaction(Effect.gen(function*() {
+      const claimed = yield* sql`
+        INSERT INTO processed_messages (queue, message_id) VALUES (${context.queue}, ${context.messageId})
+        ON CONFLICT DO NOTHING RETURNING message_id`
+      if (claimed.length === 0) return { _tag: "Duplicate" } as const
+      yield* handler.handle(json, context)
+      return { _tag: "Handled" } as const
+    }))
+  }).pipe(
+    Effect.catchCause((cause): Effect.Effect<Outcome> =>
+      Effect.succeed({ _tag: "Failed", permanent: isPermanent(cause), error: describe(cause) })
+    )
+  )
+
+/** Consumes one queue on one channel until the scope closes; finishes in-flight messages first. */
+const consumeQueue = <R>(
+  connection: Amqp.ChannelModel,
+  handler: QueueHandler<R>
+) =>
+  Effect.gen(function*() {
+    const broker = yield* Broker
+    const sql = yield* SqlClient.SqlClient
+    const settings = yield* consumerSettings(handler.queue.name)
+    const spec = broker.effectiveSpec(handler.queue)
+    const channel = yield* openChannel(connection)
+    yield* Effect.tryPromise(() => channel.prefetch(settings.prefetch))
+    const deliveries = yield* Queue.unbounded<Amqp.ConsumeMessage>()
+
+    const republish = (
+      target: string,
+      message: Amqp.ConsumeMessage,
+      headers: Record<string, unknown>,
+      messageId: string
+    ) => broker.publish({ queue: target, body: message.content, messageId, headers })
+
+    const process = (message: Amqp.ConsumeMessage) =>
+      Effect.gen(function*() {
+        const headers = plainHeaders(message.properties.headers)
+        const messageId = String(message.properties.messageId ?? "") || crypto.randomUUID()
+        const context: MessageContext = { messageId, queue: spec.name, attempt: attemptOf(headers), headers }
+        const outcome = yield* handleOnce(sql, handler, message.content.toString("utf8"), context)
+        if (outcome._tag === "Failed") {
+          const exhausted = outcome.permanent || context.attempt >= spec.maxRetries
+          if (exhausted) {
+            yield* Effect.logWarning("Message dead-lettered", { error: outcome.error, attempt: context.attempt })
+            yield* republish(deadLetterQueueName(spec.name), message, {
+              ...headers,
+              "x-error-message": outcome.error,
+              "x-original-queue": spec.name,
+              "x-retry-attempt": context.attempt
+            }, messageId)
+          } else {
+            yield* Effect.logInfo("Message failed; retrying later", { error: outcome.error, attempt: context.attempt })
+            yield* republish(retryQueueName(spec.name), message, {
+              ...headers,
+              "x-error-message": outcome.error,
+              "x-retry-attempt": context.attempt + 1
+            }, messageId)
+          }
+        }
+        channel.ack(message)
+      }).pipe(
+        // Republishing failed: leave the message to the broker, which redelivers it.
+        Effect.catchTag("PublishFailed", (error) =>
+          Effect.logWarning("Could not republish; the message will be redelivered", error.reason).pipe(
+            Effect.andThen(Effect.sleep("1 second")),
+            Effect.andThen(Effect.sync(() => channel.nack(message, false, true)))
+          )),
+        Effect.withSpan(`consume ${spec.name}`, { kind: "consumer" }),
+        withProducerContext(message),
+        Effect.annotateLogs({ queue: spec.name, message_id: String(message.properties.messageId ?? "") }),
+        // A message being handled when shutdown starts is finished, not abandoned.
+        Effect.uninterruptible,
+        Effect.catchCause((cause) =>
+          Effect.logError("Consumer failed on a message", cause)
+        )
+      )
+
+    yield* Effect.forEach(
+      Array.from({ length: settings.concurrency }),
+      () => Queue.take(deliveries).pipe(Effect.flatMap(process), Effect.forever, Effect.forkScoped),
+      { discard: true }
+    )
+    const { consumerTag } = yield* Effect.tryPromise(() =>
+      channel.consume(broker.queueName(spec.name), (message) => {
+        if (message !== null) Queue.offerUnsafe(deliveries, message)
+      }, { noAck: false })
+    )
+    // Runs first at shutdown: stop deliveries, then the workers finish what they hold.
+    yield* Effect.addFinalizer(() => Effect.promise(() => channel.cancel(consumerTag).catch(() => undefined)))
+    yield* untilChannelClosed(channel)
+  }).pipe(Effect.scoped)
+
+/** Continues the trace of the request that published the message, when it carries one. */
+const withProducerContext = (message: Amqp.ConsumeMessage) => <A, E, R>(effect: Effect.Effect<A, E, R>) => {
+  const headers = plainHeaders(message.properties.headers)
+  const requestId = typeof headers["x-request-id"] === "string" ? headers["x-request-id"] : undefined
+  const traceparent = typeof headers["traceparent"] === "string" ? headers["traceparent"] : undefined
+  const parent = traceparent === undefined
+    ? Option.none()
+    : HttpTraceContext.fromHeaders(Headers.fromInput({ traceparent }))
+  const annotated = requestId === undefined ? effect : Effect.annotateLogs(effect, { request_id: requestId })
+  return Option.isSome(parent) ? Effect.withParentSpan(annotated, parent.value) : annotated
+}
+
+/**
+ * Runs every handler on every broker session for the lifetime of the layer. Each queue has its
+ * own channel, so a failing queue never stalls the others.
+ */
+export const runConsumers = <R>(handlers: ReadonlyArray<QueueHandler<R>>) =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const broker = yield* Broker
+    yield* broker.sessions.pipe(
+      Stream.runForEach((session) =>
+        Effect.forEach(
+          handlers,
+          (handler) =>
+            consumeQueue(session.connection, handler).pipe(
+              Effect.tapCause((cause) => Effect.logWarning(`Consumer of ${handler.queue.name} stopped`, cause)),
+              Effect.ignore
+            ),
+          { concurrency: "unbounded", discard: true }
+        )
+      ),
+      Effect.forkScoped
+    )
+  }))

@@ -1,0 +1,291 @@
+/**
+ * The messaging layer against the real RabbitMQ and PostgreSQL: outbox → relay → consumer,
+ * retries through the retry queue, dead letters (stored, alerted, replayed, discarded),
+ * idempotent handling, and trace/request context in the headers.
+ */
+import { DatabaseLive } from "@cuebx/db"
+import { RequestId } from "@cuebx/observability"
+import { TestInfra } from "@cuebx/testing"
+import { assert, describe, layer } from "@effect/vitest"
+import { Context, Effect, Layer, Schedule, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+import { Broker } from "../src/Broker.ts"
+import { BrokerConnection } from "../src/BrokerConnection.ts"
+import { type MessageContext, PermanentFailure, queueHandler, runConsumers } from "../src/Consumers.ts"
+import {
+  type DeadLetter,
+  type DeadLetterAlert,
+  DeadLetterAlerts,
+  DeadLetters,
+  runDeadLetterConsumers
+} from "../src/DeadLetters.ts"
+import { messageType, Outbox, OutboxRelay } from "../src/Outbox.ts"
+import { allQueueNames, Queues } from "../src/Queues.ts"
+
+const Probe = Schema.Struct({
+  key: Schema.String,
+  scenario: Schema.Literals(["ok", "fail-twice", "always-fail", "permanent"])
+})
+const probeMessage = messageType(Queues.usageCommits, Probe)
+
+/** What the test handler saw, in memory, per key. */
+class Deliveries extends Context.Service<Deliveries, Map<string, Array<MessageContext>>>()("test/Deliveries") {}
+class Alerts extends Context.Service<Alerts, Array<DeadLetterAlert>>()("test/Alerts") {}
+
+const probeHandler = queueHandler(Queues.usageCommits, Probe, (probe, context) =>
+  Effect.gen(function*() {
+    const deliveries = yield* Deliveries
+    deliveries.set(probe.key, [...(deliveries.get(probe.key) ?? []), context])
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`INSERT INTO probe_effects (key, attempt) VALUES (${probe.key}, ${context.attempt})`
+    switch (probe.scenario) {
+      case "fail-twice":
+        if (context.attempt < 2) return yield* Effect.fail(new Error(`transient failure ${context.attempt}`))
+        return
+      case "always-fail":
+        return yield* Effect.fail(new Error("upstream is down"))
+      case "permanent":
+        return yield* new PermanentFailure({ reason: "the upstream refused it" })
+    }
+  }))
+
+const ProbeTable = Layer.effectDiscard(Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE probe_effects (key text NOT NULL, attempt int NOT NULL, at timestamptz NOT NULL DEFAULT now())`
+}))
+
+const deliveries = new Map<string, Array<MessageContext>>()
+const alerts: Array<DeadLetterAlert> = []
+
+const MessagingLive = Layer.mergeAll(
+  runConsumers([probeHandler]),
+  runDeadLetterConsumers,
+  OutboxRelay.layerRunning
+).pipe(
+  Layer.provideMerge(Layer.mergeAll(OutboxRelay.layer, DeadLetters.layer, Outbox.layer)),
+  Layer.provideMerge(Broker.layer),
+  Layer.provideMerge(BrokerConnection.layer),
+  Layer.provide(
+    Layer.succeed(DeadLetterAlerts, DeadLetterAlerts.of({ notify: (alert) => Effect.sync(() => alerts.push(alert)) }))
+  ),
+  Layer.provideMerge(Layer.mergeAll(Layer.succeed(Deliveries, deliveries), Layer.succeed(Alerts, alerts))),
+  Layer.provideMerge(ProbeTable),
+  Layer.provideMerge(DatabaseLive),
+  Layer.provideMerge(TestInfra.layer({ env: { QUEUE_RETRY_DELAY: "300 millis" }, queues: allQueueNames() }))
+)
+
+const eventually = <A, E, R>(
+  check: Effect.Effect<A, E, R>,
+  until: (value: A) => boolean,
+  timeout: `${number} seconds` = "20 seconds"
+) =>
+  check.pipe(
+    Effect.repeat({ until, schedule: Schedule.spaced("100 millis") }),
+    Effect.timeout(timeout)
+  )
+
+const publishProbe = (probe: typeof Probe.Type) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const outbox = yield* Outbox
+    return yield* sql.withTransaction(outbox.enqueue(probeMessage, probe))
+  })
+
+const effectsOf = (key: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    return yield* sql<
+      { readonly attempt: number }
+    >`SELECT attempt FROM probe_effects WHERE key = ${key} ORDER BY attempt`
+  })
+
+const deadLetterOf = (messageId: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<DeadLetter>`SELECT * FROM dlq_messages WHERE message_id = ${messageId}`
+    return rows[0]
+  })
+
+layer(MessagingLive, { excludeTestServices: true })("messaging", (it) => {
+  describe("publish → handle", () => {
+    it.effect("a message enqueued in a transaction is relayed and handled once", () =>
+      Effect.gen(function*() {
+        const messageId = yield* publishProbe({ key: "happy", scenario: "ok" })
+        const effects = yield* eventually(effectsOf("happy"), (rows) => rows.length > 0)
+        assert.deepStrictEqual(effects.map((row) => row.attempt), [0])
+        const handled = deliveries.get("happy")!
+        assert.strictEqual(handled[0]!.messageId, messageId)
+        const sql = yield* SqlClient.SqlClient
+        const [outboxRow] = yield* sql<{ readonly publishedAt: Date | null }>`
+          SELECT published_at FROM outbox_messages WHERE message_id = ${messageId}`
+        assert.isNotNull(outboxRow!.publishedAt)
+      }))
+
+    it.effect("nothing is published when the transaction rolls back", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const outbox = yield* Outbox
+        yield* sql.withTransaction(
+          outbox.enqueue(probeMessage, { key: "rolled-back", scenario: "ok" }).pipe(
+            Effect.andThen(Effect.fail("the domain write failed"))
+          )
+        ).pipe(Effect.ignore)
+        yield* publishProbe({ key: "after-rollback", scenario: "ok" })
+        yield* eventually(effectsOf("after-rollback"), (rows) => rows.length > 0)
+        assert.isUndefined(deliveries.get("rolled-back"))
+        const [count] = yield* sql<{ readonly n: bigint }>`
+          SELECT count(*) AS n FROM outbox_messages WHERE payload->>'key' = 'rolled-back'`
+        assert.strictEqual(count!.n, 0n)
+      }))
+
+    it.effect("carries the request id and the trace of the publisher to the consumer", () =>
+      Effect.gen(function*() {
+        const span = yield* Effect.currentSpan
+        yield* publishProbe({ key: "traced", scenario: "ok" }).pipe(Effect.provideService(RequestId, "req-traced-1"))
+        yield* eventually(Effect.sync(() => deliveries.get("traced")), (seen) => seen !== undefined)
+        const headers = deliveries.get("traced")![0]!.headers
+        assert.strictEqual(headers["x-request-id"], "req-traced-1")
+        assert.match(
+          String(headers["traceparent"]),
+          new RegExp(`^00-${span.traceId.padStart(32, "0")}-[0-9a-f]{16}-0[01]$`)
+        )
+      }).pipe(Effect.withSpan("publisher")))
+  })
+
+  describe("retries and dead letters", () => {
+    it.effect("a transient failure is retried through the retry queue until it succeeds", () =>
+      Effect.gen(function*() {
+        const messageId = yield* publishProbe({ key: "flaky", scenario: "fail-twice" })
+        yield* eventually(Effect.sync(() => deliveries.get("flaky")?.length ?? 0), (n) => n >= 3)
+        assert.deepStrictEqual(deliveries.get("flaky")!.map((context) => context.attempt), [0, 1, 2])
+        // The failed attempts rolled back their writes: the effect happened once.
+        assert.deepStrictEqual((yield* effectsOf("flaky")).map((row) => row.attempt), [2])
+        assert.isUndefined(yield* deadLetterOf(messageId))
+      }))
+
+    it.effect("after the last retry the message is dead-lettered, stored and alerted about", () =>
+      Effect.gen(function*() {
+        const messageId = yield* publishProbe({ key: "doomed", scenario: "always-fail" })
+        const row = yield* eventually(deadLetterOf(messageId), (found) => found !== undefined, "30 seconds")
+        assert.deepStrictEqual(deliveries.get("doomed")!.map((context) => context.attempt), [0, 1, 2, 3])
+        assert.strictEqual(row!.queueName, "usage_commits_dead")
+        assert.strictEqual(row!.originalQueue, "usage_commits")
+        assert.strictEqual(row!.status, "PENDING")
+        assert.strictEqual(row!.attemptCount, 3)
+        assert.strictEqual(row!.errorMessage, "upstream is down")
+        assert.deepStrictEqual(JSON.parse(row!.messageBody), { key: "doomed", scenario: "always-fail" })
+        const alert = yield* eventually(
+          Effect.sync(() => alerts.find((candidate) => candidate.messageBody.includes("doomed"))),
+          (found) => found !== undefined
+        )
+        assert.strictEqual(alert!.queue, "usage_commits_dead")
+        assert.strictEqual(alert!.attemptCount, 3)
+      }))
+
+    it.effect("a permanent failure goes to the dead letters at once", () =>
+      Effect.gen(function*() {
+        const messageId = yield* publishProbe({ key: "refused", scenario: "permanent" })
+        const row = yield* eventually(deadLetterOf(messageId), (found) => found !== undefined)
+        assert.strictEqual(deliveries.get("refused")!.length, 1)
+        assert.strictEqual(row!.attemptCount, 0)
+        assert.strictEqual(row!.errorMessage, "the upstream refused it")
+      }))
+
+    it.effect("poison messages (not JSON, or not the payload) are not retried", () =>
+      Effect.gen(function*() {
+        const broker = yield* Broker
+        yield* broker.publish({ queue: "usage_commits", body: "{not json", messageId: "poison-json" })
+        yield* broker.publish({ queue: "usage_commits", body: JSON.stringify({ key: 1 }), messageId: "poison-payload" })
+        const notJson = yield* eventually(deadLetterOf("poison-json"), (found) => found !== undefined)
+        const badPayload = yield* eventually(deadLetterOf("poison-payload"), (found) => found !== undefined)
+        assert.strictEqual(notJson!.attemptCount, 0)
+        assert.strictEqual(notJson!.errorMessage, "the body is not valid JSON")
+        assert.strictEqual(notJson!.messageBody, "{not json")
+        assert.match(badPayload!.errorMessage!, /^invalid payload/)
+      }))
+  })
+
+  describe("idempotency", () => {
+    it.effect("a message delivered twice has its effect once", () =>
+      Effect.gen(function*() {
+        const broker = yield* Broker
+        const body = JSON.stringify({ key: "twice", scenario: "ok" })
+        yield* broker.publish({ queue: "usage_commits", body, messageId: "same-message-id" })
+        yield* broker.publish({ queue: "usage_commits", body, messageId: "same-message-id" })
+        yield* publishProbe({ key: "marker-after-twice", scenario: "ok" })
+        yield* eventually(effectsOf("marker-after-twice"), (rows) => rows.length > 0)
+        yield* Effect.sleep("300 millis")
+        assert.strictEqual((yield* effectsOf("twice")).length, 1)
+      }))
+  })
+
+  describe("operating dead letters", () => {
+    it.effect("replay publishes the body verbatim to the main queue, then marks the row; twice is refused", () =>
+      Effect.gen(function*() {
+        const deadLetters = yield* DeadLetters
+        const broker = yield* Broker
+        const body = "{\"key\":\"replayed\",  \"scenario\":\"ok\"}"
+        yield* broker.publish({
+          queue: "usage_commits_dead",
+          body,
+          messageId: "to-replay",
+          headers: { "x-error-message": "it failed", "x-original-queue": "usage_commits", "x-retry-attempt": 3 }
+        })
+        const row = yield* eventually(deadLetterOf("to-replay"), (found) => found !== undefined)
+        assert.strictEqual(row!.messageBody, body)
+
+        const replayed = yield* deadLetters.replay(row!.id)
+        assert.strictEqual(replayed.status, "RETRIED")
+        assert.isNotNull(replayed.retriedAt)
+        const delivered = yield* eventually(Effect.sync(() => deliveries.get("replayed")), (seen) => seen !== undefined)
+        assert.strictEqual(delivered![0]!.attempt, 0)
+        assert.strictEqual(delivered![0]!.headers["x-replayed-from"], row!.id)
+
+        const again = yield* deadLetters.replay(row!.id).pipe(Effect.flip)
+        assert.strictEqual(again._tag, "DeadLetterNotPending")
+        const discarded = yield* deadLetters.discard(row!.id).pipe(Effect.flip)
+        assert.strictEqual(discarded._tag, "DeadLetterNotPending")
+      }))
+
+    it.effect("discard marks a pending row; unknown ids are not found", () =>
+      Effect.gen(function*() {
+        const deadLetters = yield* DeadLetters
+        const broker = yield* Broker
+        yield* broker.publish({ queue: "usage_commits_dead", body: "{}", messageId: "to-discard" })
+        const row = yield* eventually(deadLetterOf("to-discard"), (found) => found !== undefined)
+        assert.strictEqual((yield* deadLetters.discard(row!.id)).status, "DISCARDED")
+        assert.strictEqual((yield* deadLetters.get(crypto.randomUUID()).pipe(Effect.flip))._tag, "DeadLetterNotFound")
+        assert.strictEqual((yield* deadLetters.get("not-a-uuid").pipe(Effect.flip))._tag, "DeadLetterNotFound")
+      }))
+
+    it.effect("metrics count rows per queue and status", () =>
+      Effect.gen(function*() {
+        const deadLetters = yield* DeadLetters
+        const metrics = yield* deadLetters.metrics
+        const sum = metrics.items.reduce((total, item) => total + item.count, 0)
+        assert.strictEqual(metrics.total, sum)
+        assert.isTrue(metrics.items.every((item) => item.queueName.endsWith("_dead")))
+        const listed = yield* deadLetters.list({ limit: 500, offset: 0 })
+        assert.strictEqual(listed.total, metrics.total)
+        const pending = yield* deadLetters.list({
+          status: "PENDING",
+          queue: "usage_commits_dead",
+          limit: 500,
+          offset: 0
+        })
+        assert.isTrue(pending.items.every((item) => item.status === "PENDING"))
+      }))
+
+    it.effect("a dead letter that cannot be stored stays in its queue until it can", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const broker = yield* Broker
+        yield* sql`ALTER TABLE dlq_messages RENAME TO dlq_messages_away`
+        yield* broker.publish({ queue: "usage_commits_dead", body: "{}", messageId: "stored-late" })
+        yield* Effect.sleep("1500 millis")
+        yield* sql`ALTER TABLE dlq_messages_away RENAME TO dlq_messages`
+        const row = yield* eventually(deadLetterOf("stored-late"), (found) => found !== undefined)
+        assert.strictEqual(row!.status, "PENDING")
+      }))
+  })
+})
