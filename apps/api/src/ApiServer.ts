@@ -3,7 +3,7 @@
  * request context and logging, the infrastructure they need, and the Node HTTP server.
  * `ApiRoutes` is what tests serve in-process; `ApiServer` is what `main.ts` launches.
  */
-import { BrokerConnection } from "@cuebx/broker"
+import { Broker, DeadLetters, DeadLettersHttp, Outbox, OutboxRelay } from "@cuebx/broker"
 import { CorsSettings } from "@cuebx/config"
 import { CuebxApi } from "@cuebx/contract"
 import { DatabaseLive } from "@cuebx/db"
@@ -16,6 +16,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { createServer } from "node:http"
 import { ApiSettings } from "./ApiSettings.ts"
 import { HealthChecks } from "./HealthChecks.ts"
+import { AdminAuthenticationLive } from "./http/AdminAuthenticationLive.ts"
 import { httpEdge } from "./http/HttpEdge.ts"
 import { RequestValidationLive } from "./http/RequestValidationLive.ts"
 import { makeRouteTable } from "./http/RouteTable.ts"
@@ -33,8 +34,8 @@ export const ApiRoutes = Layer.unwrap(Effect.gen(function*() {
     { method: "GET", path: openapiPath }
   ])
   const handlers = HttpApiBuilder.layer(CuebxApi, { openapiPath }).pipe(
-    Layer.provide([SystemHttp]),
-    Layer.provide(RequestValidationLive)
+    Layer.provide([SystemHttp, DeadLettersHttp]),
+    Layer.provide([RequestValidationLive, AdminAuthenticationLive])
   )
   return Layer.mergeAll(
     handlers,
@@ -43,11 +44,19 @@ export const ApiRoutes = Layer.unwrap(Effect.gen(function*() {
   )
 }))
 
-/** Databases and brokers the API talks to; RabbitMQ only when `ENABLE_MESSAGING` is on. */
+/**
+ * What the API talks to: PostgreSQL, Redis and, when `ENABLE_MESSAGING` is on, RabbitMQ, with
+ * the outbox relay publishing what requests enqueue. With messaging off, messages still enter
+ * the outbox and another program (the worker) relays them.
+ */
 export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
   const settings = yield* ApiSettings
-  const base = Layer.mergeAll(DatabaseLive, Redis.layer)
-  return settings.enableMessaging ? Layer.mergeAll(base, BrokerConnection.layer) : base
+  const broker = settings.enableMessaging ? Broker.layerConnected : Broker.layerUnavailable
+  const relay = settings.enableMessaging ? OutboxRelay.layerRunning.pipe(Layer.provide(OutboxRelay.layer)) : Layer.empty
+  return Layer.mergeAll(relay, Outbox.layer, DeadLetters.layer).pipe(
+    Layer.provideMerge(broker),
+    Layer.provideMerge(Layer.mergeAll(DatabaseLive, Redis.layer))
+  )
 }))
 
 /** Per request: a request id in every log line and in `RequestId`, then one access log line. */

@@ -2,6 +2,7 @@
  * The API as a real process: it refuses an insecure production configuration before opening a
  * port, and on SIGTERM it finishes the request in flight before exiting cleanly.
  */
+import { allQueueNames } from "@cuebx/broker"
 import { freePort, makeFakeHttpServer, makeTcpProxy, spawnProgram, TestEnvironment, TestInfra } from "@cuebx/testing"
 import { assert, it, layer } from "@effect/vitest"
 import { Effect, Fiber, Redacted } from "effect"
@@ -37,7 +38,7 @@ it.live("refuses to start in production with insecure settings, naming each one"
     assert.notInclude(output, "listening")
   }))
 
-layer(TestInfra.layer(), { excludeTestServices: true })("graceful shutdown", (it) => {
+layer(TestInfra.layer({ queues: allQueueNames() }), { excludeTestServices: true })("graceful shutdown", (it) => {
   it.effect("finishes the request in flight on SIGTERM, then exits 0", () =>
     Effect.gen(function*() {
       const { env, databaseUrl } = yield* TestEnvironment
@@ -67,7 +68,7 @@ layer(TestInfra.layer(), { excludeTestServices: true })("graceful shutdown", (it
     }))
 })
 
-layer(TestInfra.layer(), { excludeTestServices: true })("OTLP export", (it) => {
+layer(TestInfra.layer({ queues: allQueueNames() }), { excludeTestServices: true })("OTLP export", (it) => {
   it.effect("sends traces to OTEL_EXPORTER_OTLP_ENDPOINT over OTLP/HTTP", () =>
     Effect.gen(function*() {
       const { env } = yield* TestEnvironment

@@ -1,12 +1,14 @@
 /**
- * The `cuebx` command line: `migrate` (create the database if needed, apply pending migrations)
- * and `openapi` (print the OpenAPI document; needs no database, Redis or RabbitMQ).
+ * The `cuebx` command line: `migrate` (create the database if needed, apply pending migrations),
+ * `openapi` (print the OpenAPI document; needs no database, Redis or RabbitMQ) and `dlq list` /
+ * `dlq replay` (inspect and replay dead letters).
  */
+import { Broker, type DeadLetter, DeadLetters, redactBody } from "@cuebx/broker"
 import { DatabaseUrl, ProductionGuard } from "@cuebx/config"
 import { CuebxApi } from "@cuebx/contract"
 import { DatabaseLive, ensureDatabase, runMigrations } from "@cuebx/db"
-import { Console, Effect } from "effect"
-import { Command } from "effect/cli"
+import { Console, Effect, Layer, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
 import { OpenApi } from "effect/http-api"
 
 const migrate = Command.make(
@@ -30,7 +32,67 @@ const openapi = Command.make(
   () => Console.log(JSON.stringify(OpenApi.fromApi(CuebxApi), null, 2))
 ).pipe(Command.withDescription("Print the OpenAPI 3.1 document of the REST API"))
 
+const describeDeadLetter = (row: DeadLetter) =>
+  [
+    row.id,
+    row.queueName,
+    row.status.toLowerCase(),
+    `attempts=${row.attemptCount}`,
+    row.createdAt.toISOString(),
+    row.errorMessage ?? ""
+  ].join("  ")
+
+const dlqList = Command.make(
+  "list",
+  {
+    queue: Flag.String("queue").pipe(Flag.withDescription("A dead-letter queue, e.g. otp_emails_dead"), Flag.optional),
+    status: Flag.Literals("status", ["pending", "retried", "discarded"]).pipe(Flag.withDefault("pending")),
+    limit: Flag.Int("limit").pipe(Flag.withDefault(50)),
+    json: Flag.Boolean("json").pipe(
+      Flag.withDescription("One JSON object per line, bodies redacted"),
+      Flag.withDefault(false)
+    )
+  },
+  Effect.fn("cli.dlq.list")(function*({ queue, status, limit, json }) {
+    const deadLetters = yield* DeadLetters
+    const page = yield* deadLetters.list({
+      queue: Option.getOrUndefined(queue),
+      status: status.toUpperCase() as DeadLetter["status"],
+      limit,
+      offset: 0
+    })
+    for (const row of page.items) {
+      yield* Console.log(
+        json ? JSON.stringify({ ...row, messageBody: redactBody(row.messageBody) }) : describeDeadLetter(row)
+      )
+    }
+    if (!json) yield* Console.log(`${page.items.length} of ${page.total} ${status} dead letters`)
+  }, Effect.provide(DeadLetters.layer.pipe(Layer.provide(Broker.layerUnavailable), Layer.provideMerge(DatabaseLive))))
+).pipe(Command.withDescription("List dead letters, newest first"))
+
+const dlqReplay = Command.make(
+  "replay",
+  { id: Argument.String("id").pipe(Argument.withDescription("The dead letter's id (from `dlq list`)")) },
+  Effect.fn("cli.dlq.replay")(function*({ id }) {
+    const deadLetters = yield* DeadLetters
+    const row = yield* deadLetters.replay(id).pipe(
+      Effect.catchTags({
+        DeadLetterNotFound: () => Effect.fail(`No dead letter ${id}.`),
+        DeadLetterNotPending: (error) =>
+          Effect.fail(`Dead letter ${id} is ${error.status.toLowerCase()}, not pending.`),
+        PublishFailed: (error) => Effect.fail(`Not replayed: ${error.reason}.`)
+      })
+    )
+    yield* Console.log(`Replayed ${row.id} to ${row.originalQueue}.`)
+  }, Effect.provide(DeadLetters.layer.pipe(Layer.provide(Broker.layerConnected), Layer.provideMerge(DatabaseLive))))
+).pipe(Command.withDescription("Publish a pending dead letter again to its queue, then mark it retried"))
+
+const dlq = Command.make("dlq").pipe(
+  Command.withDescription("Dead letters of the queues"),
+  Command.withSubcommands([dlqList, dlqReplay])
+)
+
 export const cuebx = Command.make("cuebx").pipe(
-  Command.withDescription("CueBX operations: database migrations, API documents"),
-  Command.withSubcommands([migrate, openapi])
+  Command.withDescription("CueBX operations: database migrations, API documents, dead letters"),
+  Command.withSubcommands([migrate, openapi, dlq])
 )

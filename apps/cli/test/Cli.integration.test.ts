@@ -1,7 +1,10 @@
-import { dropDatabase } from "@cuebx/db"
+import { allQueueNames, Broker } from "@cuebx/broker"
+import { DatabaseLive, dropDatabase } from "@cuebx/db"
 import { spawnProgram, TestEnvironment, TestInfra } from "@cuebx/testing"
 import { assert, it, layer } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import * as Amqp from "amqplib"
+import { Effect, Layer, Redacted, Schedule } from "effect"
+import { SqlClient } from "effect/sql"
 
 const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>>) =>
   Effect.gen(function*() {
@@ -59,4 +62,51 @@ const dropCliDatabase = Effect.gen(function*() {
   const fresh = new URL(Redacted.value(databaseUrl))
   fresh.pathname = `${fresh.pathname}_cli`
   yield* dropDatabase(Redacted.make(fresh.toString())).pipe(Effect.orDie)
+})
+
+const dlqInfra = Layer.mergeAll(DatabaseLive, Broker.layerConnected).pipe(
+  Layer.provideMerge(TestInfra.layer({ queues: allQueueNames() }))
+)
+
+layer(dlqInfra, { excludeTestServices: true })("dlq", (it) => {
+  it.effect("list shows pending dead letters; replay publishes one and marks it", () =>
+    Effect.gen(function*() {
+      const { env, queueSuffix } = yield* TestEnvironment
+      const broker = yield* Broker
+      yield* broker.isReady.pipe(Effect.repeat({ until: (ready) => ready, schedule: Schedule.spaced("50 millis") }))
+      const sql = yield* SqlClient.SqlClient
+      const [row] = yield* sql<{ readonly id: string }>`
+        INSERT INTO dlq_messages (queue_name, original_queue, message_id, message_body, error_message, attempt_count)
+        VALUES ('otp_emails_dead', 'otp_emails', 'cli-1', '{"email":"a@example.com","otp_code":"123456"}', 'Brevo said 500', 3)
+        RETURNING id`
+
+      const listed = yield* run(["dlq", "list"], env)
+      assert.strictEqual(listed.code, 0, listed.output)
+      assert.include(listed.output, row!.id)
+      assert.include(listed.output, "otp_emails_dead")
+      assert.include(listed.output, "Brevo said 500")
+      const asJson = yield* run(["dlq", "list", "--json"], env)
+      assert.include(asJson.output, "[REDACTED]")
+      assert.notInclude(asJson.output, "123456")
+
+      const replayed = yield* run(["dlq", "replay", row!.id], env)
+      assert.strictEqual(replayed.code, 0, replayed.output)
+      assert.include(replayed.output, `Replayed ${row!.id} to otp_emails.`)
+      const [after] = yield* sql<{ readonly status: string }>`SELECT status FROM dlq_messages WHERE id = ${row!.id}`
+      assert.strictEqual(after!.status, "RETRIED")
+      const queued = yield* Effect.promise(async () => {
+        const connection = await Amqp.connect(env["RABBITMQ_URL"]!)
+        try {
+          const channel = await connection.createChannel()
+          return await channel.get(`otp_emails${queueSuffix}`, { noAck: true })
+        } finally {
+          await connection.close()
+        }
+      })
+      assert.notStrictEqual(queued, false)
+
+      const again = yield* run(["dlq", "replay", row!.id], env)
+      assert.strictEqual(again.code, 1)
+      assert.include(again.output, "is retried, not pending")
+    }))
 })

@@ -1,15 +1,21 @@
 /**
- * The worker program: consumes the RabbitMQ queues of every domain. It holds the broker
- * connection and the database pool; the messaging issue registers the consumers here.
+ * The worker program: consumes every queue (handlers, retries, dead letters and their alerts)
+ * and relays the outbox. SIGTERM stops consuming, lets in-flight messages finish, then closes
+ * the channels and the connection.
  */
-import { BrokerConnection } from "@cuebx/broker"
+import { QueueWorkers } from "@cuebx/background"
+import { Broker } from "@cuebx/broker"
 import { DatabaseLive } from "@cuebx/db"
 import { runProgram } from "@cuebx/observability"
 import { Effect, Layer } from "effect"
 
-const Worker = Layer.effectDiscard(Effect.gen(function*() {
+const Lifecycle = Layer.effectDiscard(Effect.gen(function*() {
   yield* Effect.addFinalizer(() => Effect.logInfo("CueBX worker stopped"))
   yield* Effect.logInfo("CueBX worker started")
 }))
 
-runProgram("cuebx-worker", Worker.pipe(Layer.provide(Layer.mergeAll(BrokerConnection.layer, DatabaseLive))))
+runProgram(
+  "cuebx-worker",
+  // Lifecycle is built first and released last, after the consumers have finished.
+  QueueWorkers.pipe(Layer.provide(Lifecycle), Layer.provide(Broker.layerConnected), Layer.provide(DatabaseLive))
+)

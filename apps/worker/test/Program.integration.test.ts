@@ -1,3 +1,4 @@
+import { allQueueNames } from "@cuebx/broker"
 import { spawnProgram, TestEnvironment, TestInfra } from "@cuebx/testing"
 import { assert, it, layer } from "@effect/vitest"
 import { Effect } from "effect"
@@ -12,7 +13,7 @@ it.live("refuses to start in production with insecure settings", () =>
     assert.notInclude(program.output().join("\n"), "CueBX worker started")
   }))
 
-layer(TestInfra.layer(), { excludeTestServices: true })("lifecycle", (it) => {
+layer(TestInfra.layer({ queues: allQueueNames() }), { excludeTestServices: true })("lifecycle", (it) => {
   it.effect("starts, logs, and stops cleanly on SIGTERM", () =>
     Effect.gen(function*() {
       const { env } = yield* TestEnvironment

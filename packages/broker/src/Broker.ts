@@ -124,6 +124,19 @@ export class Broker extends Context.Service<Broker, {
   /** The logical name of a physical queue (drops `RABBITMQ_QUEUE_SUFFIX`). */
   logicalName(physical: string): string
 }>()("@cuebx/broker/Broker") {
+  /** For a program that does not talk to RabbitMQ: every publish fails, nothing is ever ready. */
+  static readonly layerUnavailable = Layer.succeed(
+    Broker,
+    Broker.of({
+      publish: (message) => Effect.fail(new PublishFailed({ queue: message.queue, reason: "messaging is disabled" })),
+      sessions: Stream.never,
+      isReady: Effect.succeed(false),
+      effectiveSpec: (spec) => spec,
+      queueName: (logical) => logical,
+      logicalName: (physical) => physical
+    })
+  )
+
   static readonly layer = Layer.effect(
     Broker,
     Effect.gen(function*() {
@@ -226,4 +239,7 @@ export class Broker extends Context.Service<Broker, {
       })
     })
   )
+
+  /** The broker on its own connection (`RABBITMQ_URL`). */
+  static readonly layerConnected = this.layer.pipe(Layer.provideMerge(BrokerConnection.layer))
 }

@@ -85,8 +85,9 @@ const describe = (cause: Cause.Cause<unknown>): string => {
   const failure = Cause.findErrorOption(cause)
   if (Option.isSome(failure)) {
     const error = failure.value
+    if (error instanceof PermanentFailure) return error.reason
+    if (error instanceof Error && error.message !== "") return error.message
     if (typeof error === "object" && error !== null && "reason" in error) return String(error.reason)
-    if (error instanceof Error) return error.message
     return String(error)
   }
   return Cause.pretty(cause).split("\n")[0] ?? "defect"

@@ -34,20 +34,37 @@ export class MessageSecrets extends Context.Service<MessageSecrets, {
   seal(plaintext: string): string
   /** Opens a sealed value; a value that was never sealed (an older publisher's) is returned as is. */
   open(value: string): Effect.Effect<string, UnsealFailed>
+  /** Opens every sealed string inside a decoded payload, keeping its shape. */
+  openAll<A>(payload: A): Effect.Effect<A, UnsealFailed>
 }>()("@cuebx/broker/MessageSecrets") {
   static readonly layer = Layer.effect(
     MessageSecrets,
     Effect.gen(function*() {
       const key = sealingKey(Redacted.value(yield* SessionSecretKey.config))
+      const open = (value: string) =>
+        isSealed(value)
+          ? Effect.try({
+            try: () => unsealWith(key, value),
+            catch: () => new UnsealFailed({ reason: "the value was sealed with another key or was altered" })
+          })
+          : Effect.succeed(value)
+      const openValue = (value: unknown): Effect.Effect<unknown, UnsealFailed> => {
+        if (typeof value === "string") return open(value)
+        if (Array.isArray(value)) return Effect.forEach(value, openValue)
+        if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+          return Effect.forEach(
+            Object.entries(value),
+            ([field, inner]) => Effect.map(openValue(inner), (opened) => [field, opened] as const)
+          )
+            .pipe(Effect.map(Object.fromEntries))
+        }
+        return Effect.succeed(value)
+      }
       return MessageSecrets.of({
         seal: (plaintext) => sealWith(key, plaintext),
-        open: (value) =>
-          isSealed(value)
-            ? Effect.try({
-              try: () => unsealWith(key, value),
-              catch: () => new UnsealFailed({ reason: "the value was sealed with another key or was altered" })
-            })
-            : Effect.succeed(value)
+        open,
+        // The walk keeps every key and only replaces sealed strings by their plaintext.
+        openAll: <A>(payload: A) => openValue(payload) as Effect.Effect<A, UnsealFailed>
       })
     })
   )

@@ -1,3 +1,4 @@
+export * from "./Admin.ts"
 export * from "./Backends.ts"
 export * from "./ConfigSource.ts"
 export * from "./Cors.ts"

@@ -3,6 +3,7 @@
  * the `/docs` page and the typed client all derive from it. Domains add their groups here.
  */
 import { HttpApi, OpenApi } from "effect/http-api"
+import { AdminApi } from "./admin/AdminApi.ts"
 import { RequestValidation } from "./RequestValidation.ts"
 import { SystemApi } from "./system/SystemApi.ts"
 
@@ -18,6 +19,7 @@ Most endpoints require a **Bearer JWT** obtained from \`/auth/signin\`. Internal
 
 export class CuebxApi extends HttpApi.make("cuebx")
   .add(SystemApi)
+  .add(AdminApi)
   .middleware(RequestValidation)
   // Report every invalid field, not only the first, with the offending input.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", reportInput: true })

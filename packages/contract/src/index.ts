@@ -1,3 +1,4 @@
+export * from "./admin/AdminApi.ts"
 export * from "./CuebxApi.ts"
 export * from "./Errors.ts"
 export * from "./RequestValidation.ts"

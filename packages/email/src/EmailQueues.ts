@@ -1,0 +1,215 @@
+/**
+ * What the consumer runtime needs to handle the six email queues: per queue its payload schema,
+ * its template name and how a decoded payload becomes an `OutgoingEmail`; plus the two operator
+ * alerts of the DLQ path. Consuming, retrying and sending are the runtime's and Brevo's job.
+ */
+import { Effect, Schema, SchemaIssue } from "effect"
+import type { EmailRecipient, OutgoingEmail } from "./Brevo.ts"
+import {
+  OtpEmailPayload,
+  PasswordResetConfirmationPayload,
+  PaymentFailedPayload,
+  SubscriptionActivatedPayload,
+  SubscriptionCanceledPayload,
+  WorkspaceInvitationPayload
+} from "./EmailPayloads.ts"
+import {
+  type AlertContext,
+  dlqAlertEmail,
+  type DlqAlertInput,
+  invalidPayloadAlertEmail,
+  type InvalidPayloadAlertInput,
+  otpEmail,
+  passwordResetConfirmationEmail,
+  paymentFailedEmail,
+  subscriptionActivatedEmail,
+  subscriptionCanceledEmail,
+  type ValidationErrorItem,
+  workspaceInvitationEmail
+} from "./EmailTemplates.ts"
+
+export interface EmailContext {
+  readonly appName: string
+  /** The current year, for the footer. */
+  readonly year: number
+  /** OTP_EXPIRY_MINUTES, shown when the payload carries no `expiry_minutes`. */
+  readonly otpExpiryMinutes: number
+}
+
+export interface EmailQueue<Name extends string, A, I> {
+  readonly queue: Name
+  readonly payload: Schema.Codec<A, I>
+  /** Also the Brevo tag of every email of this queue. */
+  readonly template: string
+  readonly render: (payload: A, context: EmailContext) => OutgoingEmail
+  /** `payload` then `render`, for code that iterates over queues without knowing their types. */
+  readonly decodeAndRender: (json: unknown, context: EmailContext) => Effect.Effect<OutgoingEmail, Schema.SchemaError>
+}
+
+const emailQueue = <const Name extends string, A, I>(spec: {
+  readonly queue: Name
+  readonly payload: Schema.Codec<A, I>
+  readonly template: string
+  readonly render: (payload: A, context: EmailContext) => OutgoingEmail
+}): EmailQueue<Name, A, I> => {
+  // Every issue, not only the first: they end up in the invalid-payload alert.
+  const decode = Schema.decodeUnknownEffect(spec.payload, { errors: "all" })
+  return {
+    ...spec,
+    decodeAndRender: (json, context) => decode(json).pipe(Effect.map((payload) => spec.render(payload, context)))
+  }
+}
+
+const recipient = (email: string, name: string | null): EmailRecipient => {
+  const trimmed = name?.trim()
+  return trimmed === undefined || trimmed === "" ? { email } : { email, name: trimmed }
+}
+
+export const OtpEmails = emailQueue({
+  queue: "otp_emails",
+  payload: OtpEmailPayload,
+  template: "otp_email",
+  render: (payload, context) => ({
+    to: recipient(payload.email, payload.user_name),
+    template: "otp_email",
+    ...otpEmail(context, {
+      userName: payload.user_name,
+      otpCode: payload.otp_code,
+      purpose: payload.purpose,
+      expiryMinutes: payload.expiry_minutes ?? context.otpExpiryMinutes
+    })
+  })
+})
+
+export const PasswordResetConfirmationEmails = emailQueue({
+  queue: "password_reset_confirmation_emails",
+  payload: PasswordResetConfirmationPayload,
+  template: "password_reset_confirmation_email",
+  render: (payload, context) => ({
+    to: recipient(payload.email, payload.user_name),
+    template: "password_reset_confirmation_email",
+    ...passwordResetConfirmationEmail(context, { userName: payload.user_name })
+  })
+})
+
+export const SubscriptionActivatedEmails = emailQueue({
+  queue: "subscription_activated_emails",
+  payload: SubscriptionActivatedPayload,
+  template: "subscription_activated",
+  render: (payload, context) => ({
+    to: recipient(payload.email, payload.user_name),
+    template: "subscription_activated",
+    ...subscriptionActivatedEmail(context, {
+      userName: payload.user_name,
+      planName: payload.plan_name,
+      workspaceName: payload.workspace_name,
+      seatCount: payload.seat_count,
+      productName: payload.product_name
+    })
+  })
+})
+
+export const SubscriptionCanceledEmails = emailQueue({
+  queue: "subscription_canceled_emails",
+  payload: SubscriptionCanceledPayload,
+  template: "subscription_canceled",
+  render: (payload, context) => ({
+    to: recipient(payload.email, payload.user_name),
+    template: "subscription_canceled",
+    ...subscriptionCanceledEmail(context, {
+      userName: payload.user_name,
+      planName: payload.plan_name,
+      workspaceName: payload.workspace_name,
+      productName: payload.product_name
+    })
+  })
+})
+
+export const PaymentFailedEmails = emailQueue({
+  queue: "payment_failed_emails",
+  payload: PaymentFailedPayload,
+  template: "payment_failed",
+  render: (payload, context) => ({
+    to: recipient(payload.email, payload.user_name),
+    template: "payment_failed",
+    ...paymentFailedEmail(context, {
+      userName: payload.user_name,
+      planName: payload.plan_name,
+      workspaceName: payload.workspace_name,
+      amount: payload.amount,
+      productName: payload.product_name,
+      updatePaymentUrl: payload.update_payment_url
+    })
+  })
+})
+
+export const WorkspaceInvitationEmails = emailQueue({
+  queue: "workspace_invitation_emails",
+  payload: WorkspaceInvitationPayload,
+  template: "workspace_invitation",
+  render: (payload, context) => ({
+    to: { email: payload.email },
+    template: "workspace_invitation",
+    ...workspaceInvitationEmail(context, {
+      inviteeEmail: payload.email,
+      inviterName: payload.inviter_name,
+      workspaceName: payload.workspace_name,
+      role: payload.role,
+      invitationLink: payload.invitation_link,
+      expiryHours: payload.expiry_hours
+    })
+  })
+})
+
+/** The six email queues by name. */
+export const EmailQueues = {
+  otp_emails: OtpEmails,
+  password_reset_confirmation_emails: PasswordResetConfirmationEmails,
+  subscription_activated_emails: SubscriptionActivatedEmails,
+  subscription_canceled_emails: SubscriptionCanceledEmails,
+  payment_failed_emails: PaymentFailedEmails,
+  workspace_invitation_emails: WorkspaceInvitationEmails
+} as const
+
+export type EmailQueueName = keyof typeof EmailQueues
+export type AnyEmailQueue = (typeof EmailQueues)[EmailQueueName]
+
+export const emailQueueList: ReadonlyArray<AnyEmailQueue> = Object.values(EmailQueues)
+
+export const isEmailQueueName = (name: string): name is EmailQueueName => Object.hasOwn(EmailQueues, name)
+
+// --- Operator alerts ------------------------------------------------------------------------------
+
+export interface AdminAlertContext extends AlertContext {
+  /** ADMIN_ALERT_EMAIL; the caller sends nothing when it is not set. */
+  readonly adminEmail: string
+}
+
+export const renderDlqAlert = (alert: DlqAlertInput, context: AdminAlertContext): OutgoingEmail => ({
+  to: { email: context.adminEmail },
+  template: "dlq_alert",
+  ...dlqAlertEmail(context, alert)
+})
+
+export const renderInvalidPayloadAlert = (
+  alert: InvalidPayloadAlertInput,
+  context: AdminAlertContext
+): OutgoingEmail => ({
+  to: { email: context.adminEmail },
+  template: "invalid_payload_alert",
+  ...invalidPayloadAlertEmail(context, alert)
+})
+
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/**
+ * The issues of a failed decode as `path: message` items for the invalid-payload alert. Without
+ * `reportInput` the messages carry no payload values, so no secret leaks into the alert.
+ */
+export const validationErrorsOf = (error: Schema.SchemaError): ReadonlyArray<ValidationErrorItem> =>
+  formatIssues(error.issue).issues.map((issue) => ({
+    path: (issue.path ?? []).map((segment) =>
+      typeof segment === "object" && segment !== null && "key" in segment ? String(segment.key) : String(segment)
+    ).join("."),
+    message: issue.message
+  }))

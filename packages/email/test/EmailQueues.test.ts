@@ -1,0 +1,147 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import {
+  emailQueueList,
+  EmailQueues,
+  isEmailQueueName,
+  OtpEmails,
+  renderDlqAlert,
+  renderInvalidPayloadAlert,
+  SubscriptionActivatedEmails,
+  validationErrorsOf,
+  WorkspaceInvitationEmails
+} from "../src/EmailQueues.ts"
+
+const context = { appName: "CueBX", year: 2026, otpExpiryMinutes: 15 }
+
+const samples: Record<keyof typeof EmailQueues, unknown> = {
+  otp_emails: { email: "a@example.com", otp_code: "123456", purpose: "email_verification", user_name: "Ada" },
+  password_reset_confirmation_emails: { email: "a@example.com", user_name: "Ada" },
+  subscription_activated_emails: {
+    email: "a@example.com",
+    full_name: "Ada",
+    plan_name: "Basic",
+    product_type: "api",
+    workspace_name: "Acme"
+  },
+  subscription_canceled_emails: {
+    email: "a@example.com",
+    user_name: "Ada",
+    plan_name: "Basic",
+    workspace_name: null,
+    product_name: "CueBX API"
+  },
+  payment_failed_emails: {
+    email: "a@example.com",
+    user_name: "Ada",
+    plan_name: "Basic",
+    workspace_name: null,
+    amount: "$49.99",
+    product_name: "CueBX API"
+  },
+  workspace_invitation_emails: {
+    email: "a@example.com",
+    inviter_name: "Bob",
+    workspace_name: "Acme",
+    role: "Member",
+    invitation_link: "https://app.example.com/invitation?token=t",
+    expiry_hours: 168
+  }
+}
+
+describe("EmailQueues", () => {
+  it("lists the six email queues, each under its own name", () => {
+    assert.deepStrictEqual(emailQueueList.map((spec) => spec.queue).toSorted(), Object.keys(EmailQueues).toSorted())
+    assert.strictEqual(emailQueueList.length, 6)
+    for (const [name, spec] of Object.entries(EmailQueues)) assert.strictEqual(spec.queue, name)
+    assert.isTrue(isEmailQueueName("otp_emails"))
+    assert.isFalse(isEmailQueueName("usage_commits"))
+    assert.isFalse(isEmailQueueName("toString"))
+  })
+
+  it.effect("decodes and renders a published payload of every queue", () =>
+    Effect.gen(function*() {
+      for (const spec of emailQueueList) {
+        const email = yield* spec.decodeAndRender(samples[spec.queue], context)
+        assert.strictEqual(email.to.email, "a@example.com", spec.queue)
+        assert.strictEqual(email.template, spec.template)
+        assert.isNotEmpty(email.subject)
+        assert.include(email.html, "<!DOCTYPE html>")
+        assert.isNotEmpty(email.text)
+      }
+    }))
+
+  it.effect("fails with a SchemaError on a bad payload", () =>
+    Effect.gen(function*() {
+      const error = yield* OtpEmails.decodeAndRender({ email: "a@example.com", purpose: "login" }, context).pipe(
+        Effect.flip
+      )
+      assert.isTrue(Schema.isSchemaError(error))
+      const items = validationErrorsOf(error)
+      assert.deepStrictEqual(items.map((item) => item.path).toSorted(), ["otp_code", "purpose"])
+      for (const item of items) assert.isNotEmpty(item.message)
+    }))
+
+  it("OTP: expiry from the payload, else from OTP_EXPIRY_MINUTES; the name goes to the recipient", () => {
+    const base = { email: "a@example.com", otp_code: "9", purpose: "sign_in" as const, user_name: "Ada" }
+    assert.include(OtpEmails.render(base, context).text, "expires in 15 minutes")
+    assert.include(OtpEmails.render({ ...base, expiry_minutes: 3 }, context).text, "expires in 3 minutes")
+    assert.deepStrictEqual(OtpEmails.render(base, context).to, { email: "a@example.com", name: "Ada" })
+    assert.deepStrictEqual(OtpEmails.render({ ...base, user_name: null }, context).to, { email: "a@example.com" })
+    assert.strictEqual(OtpEmails.render(base, context).subject, "Your Sign-in Code - CueBX")
+  })
+
+  it("subscription activated: the legacy shape keeps the name and product", () => {
+    const payload = Schema.decodeUnknownSync(SubscriptionActivatedEmails.payload)(
+      samples.subscription_activated_emails
+    )
+    const email = SubscriptionActivatedEmails.render(payload, context)
+    assert.strictEqual(email.subject, "Your CueBX API subscription is active - CueBX")
+    assert.include(email.text, "Hi Ada,")
+    assert.include(email.text, "- Workspace: Acme")
+  })
+
+  it("workspace invitation: addressed to the invitee, subject names the workspace", () => {
+    const payload = Schema.decodeUnknownSync(WorkspaceInvitationEmails.payload)(samples.workspace_invitation_emails)
+    const email = WorkspaceInvitationEmails.render(payload, context)
+    assert.deepStrictEqual(email.to, { email: "a@example.com" })
+    assert.strictEqual(email.subject, "You're invited to join Acme on CueBX")
+    assert.include(email.text, "Bob has invited you")
+  })
+})
+
+describe("operator alerts", () => {
+  const alertContext = { appName: "CueBX", environment: "production", adminEmail: "ops@example.com" }
+  const at = new Date("2026-01-02T03:04:05.000Z")
+
+  it("DLQ alert goes to the admin address with its template", () => {
+    const email = renderDlqAlert(
+      { queue: "payment_failed_emails", attemptCount: 3, errorMessage: "boom", at, messageBody: "{}" },
+      alertContext
+    )
+    assert.deepStrictEqual(email.to, { email: "ops@example.com" })
+    assert.strictEqual(email.template, "dlq_alert")
+    assert.strictEqual(email.subject, "[CueBX ALERT] DLQ: payment_failed_emails")
+    assert.include(email.text, "2026-01-02T03:04:05.000Z")
+    assert.include(email.text, "production")
+  })
+
+  it.effect("invalid payload alert lists the schema's issues", () =>
+    Effect.gen(function*() {
+      const error = yield* Schema.decodeUnknownEffect(OtpEmails.payload)({ otp_code: "1" }, { errors: "all" }).pipe(
+        Effect.flip
+      )
+      const items = validationErrorsOf(error)
+      assert.deepStrictEqual(items.map((item) => item.path).toSorted(), ["email", "purpose"])
+
+      const email = renderInvalidPayloadAlert(
+        { queue: "otp_emails", at, messageBody: "{\"otp_code\":\"[REDACTED]\"}", validationErrors: items },
+        alertContext
+      )
+      assert.deepStrictEqual(email.to, { email: "ops@example.com" })
+      assert.strictEqual(email.template, "invalid_payload_alert")
+      assert.strictEqual(email.subject, "[CueBX ALERT] Invalid Payload: otp_emails")
+      assert.include(email.text, "- email: Missing key")
+      assert.include(email.text, "- Error count: 2")
+    }))
+})
