@@ -3,7 +3,8 @@
  * request context and logging, the infrastructure they need, and the Node HTTP server.
  * `ApiRoutes` is what tests serve in-process; `ApiServer` is what `main.ts` launches.
  */
-import { Broker, DeadLetters, DeadLettersHttp, Outbox, OutboxRelay } from "@cuebx/broker"
+import { QueueWorkers } from "@cuebx/background"
+import { Broker, DeadLetters, DeadLettersHttp, Outbox, OutboxRelayLive } from "@cuebx/broker"
 import { CorsSettings } from "@cuebx/config"
 import { CuebxApi } from "@cuebx/contract"
 import { DatabaseLive } from "@cuebx/db"
@@ -51,9 +52,13 @@ export const ApiRoutes = Layer.unwrap(Effect.gen(function*() {
  */
 export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
   const settings = yield* ApiSettings
+  if (settings.enableConsumers && !settings.enableMessaging) {
+    yield* Effect.logWarning("ENABLE_CONSUMERS needs ENABLE_MESSAGING; consumers are not started")
+  }
   const broker = settings.enableMessaging ? Broker.layerConnected : Broker.layerUnavailable
-  const relay = settings.enableMessaging ? OutboxRelay.layerRunning.pipe(Layer.provide(OutboxRelay.layer)) : Layer.empty
-  return Layer.mergeAll(relay, Outbox.layer, DeadLetters.layer).pipe(
+  const relay = settings.enableMessaging ? OutboxRelayLive : Layer.empty
+  const consumers = settings.enableMessaging && settings.enableConsumers ? QueueWorkers : Layer.empty
+  return Layer.mergeAll(relay, consumers, Outbox.layer, DeadLetters.layer).pipe(
     Layer.provideMerge(broker),
     Layer.provideMerge(Layer.mergeAll(DatabaseLive, Redis.layer))
   )

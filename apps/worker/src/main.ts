@@ -4,7 +4,7 @@
  * the channels and the connection.
  */
 import { QueueWorkers } from "@cuebx/background"
-import { Broker } from "@cuebx/broker"
+import { Broker, OutboxRelayLive } from "@cuebx/broker"
 import { DatabaseLive } from "@cuebx/db"
 import { runProgram } from "@cuebx/observability"
 import { Effect, Layer } from "effect"
@@ -17,5 +17,9 @@ const Lifecycle = Layer.effectDiscard(Effect.gen(function*() {
 runProgram(
   "cuebx-worker",
   // Lifecycle is built first and released last, after the consumers have finished.
-  QueueWorkers.pipe(Layer.provide(Lifecycle), Layer.provide(Broker.layerConnected), Layer.provide(DatabaseLive))
+  Layer.mergeAll(QueueWorkers, OutboxRelayLive).pipe(
+    Layer.provide(Lifecycle),
+    Layer.provide(Broker.layerConnected),
+    Layer.provide(DatabaseLive)
+  )
 )

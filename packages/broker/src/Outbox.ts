@@ -182,3 +182,8 @@ export class OutboxRelay extends Context.Service<OutboxRelay, {
     )
   }))
 }
+
+/** The relay running in the background, with its own service: what a publishing program includes. */
+export const OutboxRelayLive = Layer.unwrap(
+  Effect.sync(() => OutboxRelay.layerRunning.pipe(Layer.provide(OutboxRelay.layer)))
+)
