@@ -3,11 +3,12 @@
  * request context and logging, the infrastructure they need, and the Node HTTP server.
  * `ApiRoutes` is what tests serve in-process; `ApiServer` is what `main.ts` launches.
  */
-import { QueueWorkers } from "@cuebx/background"
+import { QueueWorkers, scheduledJobs } from "@cuebx/background"
 import { Broker, DeadLetters, DeadLettersHttp, Outbox, OutboxRelayLive } from "@cuebx/broker"
 import { CorsSettings } from "@cuebx/config"
 import { CuebxApi } from "@cuebx/contract"
 import { DatabaseLive } from "@cuebx/db"
+import { JobRunner } from "@cuebx/jobs"
 import { RequestId, requestIdFrom } from "@cuebx/observability"
 import { Redis } from "@cuebx/redis"
 import { NodeHttpServer } from "@effect/platform-node"
@@ -58,10 +59,11 @@ export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
   const broker = settings.enableMessaging ? Broker.layerConnected : Broker.layerUnavailable
   const relay = settings.enableMessaging ? OutboxRelayLive : Layer.empty
   const consumers = settings.enableMessaging && settings.enableConsumers ? QueueWorkers : Layer.empty
-  return Layer.mergeAll(relay, consumers, Outbox.layer, DeadLetters.layer).pipe(
-    Layer.provideMerge(broker),
-    Layer.provideMerge(Layer.mergeAll(DatabaseLive, Redis.layer))
-  )
+  return Layer.mergeAll(relay, consumers, JobRunner.layerWhenEnabled(scheduledJobs), Outbox.layer, DeadLetters.layer)
+    .pipe(
+      Layer.provideMerge(broker),
+      Layer.provideMerge(Layer.mergeAll(DatabaseLive, Redis.layer))
+    )
 }))
 
 /** Per request: a request id in every log line and in `RequestId`, then one access log line. */

@@ -1,14 +1,27 @@
 /**
- * The scheduler program: runs the periodic jobs of every domain. It holds the database pool;
- * the messaging issue adds the job runner and the domains add their jobs.
+ * The scheduler program: runs the registry of periodic jobs (`scheduledJobs`) on their schedules.
+ * Several replicas may run at once; each tick of a job still runs on only one of them.
  */
+import { scheduledJobs } from "@cuebx/background"
 import { DatabaseLive } from "@cuebx/db"
+import { formatJobSchedule, JobRunner } from "@cuebx/jobs"
 import { runProgram } from "@cuebx/observability"
 import { Effect, Layer } from "effect"
 
-const Scheduler = Layer.effectDiscard(Effect.gen(function*() {
-  yield* Effect.addFinalizer(() => Effect.logInfo("CueBX scheduler stopped"))
-  yield* Effect.logInfo("CueBX scheduler started")
+const Started = Layer.effectDiscard(Effect.gen(function*() {
+  const runner = yield* JobRunner
+  yield* Effect.logInfo("CueBX scheduler started", {
+    jobs: runner.scheduled.map((job) => `${job.name}: ${formatJobSchedule(job.schedule)}`)
+  })
 }))
 
-runProgram("cuebx-scheduler", Scheduler.pipe(Layer.provide(DatabaseLive)))
+// Provided below the runner, so it is released after the runner has stopped its jobs.
+const Stopped = Layer.effectDiscard(Effect.addFinalizer(() => Effect.logInfo("CueBX scheduler stopped")))
+
+const Scheduler = Started.pipe(
+  Layer.provide(JobRunner.layer(scheduledJobs)),
+  Layer.provide(Stopped),
+  Layer.provide(DatabaseLive)
+)
+
+runProgram("cuebx-scheduler", Scheduler)

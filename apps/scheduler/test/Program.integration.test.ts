@@ -18,6 +18,7 @@ layer(TestInfra.layer(), { excludeTestServices: true })("lifecycle", (it) => {
       const { env } = yield* TestEnvironment
       const program = yield* spawnProgram(entry, env)
       yield* program.waitForOutput("CueBX scheduler started")
+      yield* program.waitForOutput("Job runner started")
       program.process.kill("SIGTERM")
       assert.strictEqual(yield* program.exited, 0)
       yield* program.waitForOutput("CueBX scheduler stopped")

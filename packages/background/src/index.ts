@@ -1,1 +1,2 @@
 export * from "./QueueWorkers.ts"
+export * from "./ScheduledJobs.ts"

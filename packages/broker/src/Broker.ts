@@ -6,6 +6,7 @@
  */
 import type * as Amqp from "amqplib"
 import { Config, Context, Data, Duration, Effect, Layer, Option, Stream, SubscriptionRef } from "effect"
+import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
 import { BrokerConnection } from "./BrokerConnection.ts"
 import {
   allQueues,
@@ -64,11 +65,11 @@ export interface BrokerSession {
   readonly publishChannel: Amqp.ConfirmChannel
 }
 
-const closeQuietly = (channel: Amqp.Channel) => Effect.promise(() => channel.close().catch(() => undefined))
+const closeQuietly = (channel: Amqp.Channel) => amqpQuietly(() => channel.close())
 
 /** A channel for the lifetime of the scope; its errors close it (watch `close`), never throw. */
 export const openChannel = (connection: Amqp.ChannelModel) =>
-  Effect.acquireRelease(Effect.tryPromise(() => connection.createChannel()), closeQuietly).pipe(
+  Effect.acquireRelease(amqpCall(() => connection.createChannel()), closeQuietly).pipe(
     Effect.tap((channel) => Effect.sync(() => channel.on("error", () => undefined)))
   )
 
@@ -88,17 +89,15 @@ const declareQueue = (
   declaration: { readonly queue: string; readonly arguments: Record<string, unknown> }
 ) =>
   Effect.acquireUseRelease(
-    Effect.tryPromise(() => connection.createChannel()),
+    amqpCall(() => connection.createChannel()),
     (channel) =>
-      Effect.tryPromise(() =>
-        channel.assertQueue(declaration.queue, { durable: true, arguments: declaration.arguments })
-      ),
+      amqpCall(() => channel.assertQueue(declaration.queue, { durable: true, arguments: declaration.arguments })),
     closeQuietly
   ).pipe(
     Effect.catch(() =>
       Effect.acquireUseRelease(
-        Effect.tryPromise(() => connection.createChannel()),
-        (channel) => Effect.tryPromise(() => channel.checkQueue(declaration.queue)),
+        amqpCall(() => connection.createChannel()),
+        (channel) => amqpCall(() => channel.checkQueue(declaration.queue)),
         closeQuietly
       ).pipe(
         Effect.tap(() =>
@@ -153,7 +152,7 @@ export class Broker extends Context.Service<Broker, {
         Effect.gen(function*() {
           for (const declaration of declarations) yield* declareQueue(amqp, declaration)
           const publishChannel = yield* Effect.acquireRelease(
-            Effect.tryPromise(() => amqp.createConfirmChannel()),
+            amqpCall(() => amqp.createConfirmChannel()),
             closeQuietly
           )
           publishChannel.on("error", () => undefined)

@@ -5,6 +5,7 @@
  */
 import * as Amqp from "amqplib"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, Stream, SubscriptionRef } from "effect"
+import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
 
 export const BrokerSettings = Config.all({
   url: Config.Redacted("RABBITMQ_URL").pipe(Config.withDefault(Redacted.make("amqp://guest:guest@localhost:5672//"))),
@@ -50,7 +51,7 @@ export class BrokerConnection extends Context.Service<BrokerConnection, {
         const url = withHeartbeat(normaliseAmqpUrl(Redacted.value(settings.url)), settings.heartbeatSeconds)
         const state = yield* SubscriptionRef.make(Option.none<Amqp.ChannelModel>())
 
-        const connect = Effect.tryPromise(() => Amqp.connect(url)).pipe(
+        const connect = amqpCall(() => Amqp.connect(url)).pipe(
           Effect.tapError((cause) => Effect.logWarning("RabbitMQ connection failed; retrying", cause)),
           Effect.retry(reconnectSchedule(settings.reconnectMaxDelay))
         )
@@ -59,7 +60,7 @@ export class BrokerConnection extends Context.Service<BrokerConnection, {
         const session = Effect.scoped(Effect.gen(function*() {
           const connection = yield* Effect.acquireRelease(
             connect,
-            (c) => Effect.promise(() => c.close().catch(() => undefined))
+            (c) => amqpQuietly(() => c.close())
           )
           yield* SubscriptionRef.set(state, Option.some(connection))
           yield* Effect.logInfo("RabbitMQ connected")

@@ -9,6 +9,7 @@ import type * as Amqp from "amqplib"
 import { Cause, Config, Data, Effect, Layer, Option, Queue, Schema, SchemaIssue, Stream } from "effect"
 import { Headers, HttpTraceContext } from "effect/http"
 import { SqlClient } from "effect/sql"
+import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
 import { Broker, openChannel, untilChannelClosed } from "./Broker.ts"
 import { deadLetterQueueName, type QueueSpec, retryQueueName } from "./Queues.ts"
 
@@ -140,7 +141,7 @@ const consumeQueue = <R>(
     const settings = yield* consumerSettings(handler.queue.name)
     const spec = broker.effectiveSpec(handler.queue)
     const channel = yield* openChannel(connection)
-    yield* Effect.tryPromise(() => channel.prefetch(settings.prefetch))
+    yield* amqpCall(() => channel.prefetch(settings.prefetch))
     const deliveries = yield* Queue.unbounded<Amqp.ConsumeMessage>()
 
     const republish = (
@@ -198,13 +199,13 @@ const consumeQueue = <R>(
       () => Queue.take(deliveries).pipe(Effect.flatMap(process), Effect.forever, Effect.forkScoped),
       { discard: true }
     )
-    const { consumerTag } = yield* Effect.tryPromise(() =>
+    const { consumerTag } = yield* amqpCall(() =>
       channel.consume(broker.queueName(spec.name), (message) => {
         if (message !== null) Queue.offerUnsafe(deliveries, message)
       }, { noAck: false })
     )
     // Runs first at shutdown: stop deliveries, then the workers finish what they hold.
-    yield* Effect.addFinalizer(() => Effect.promise(() => channel.cancel(consumerTag).catch(() => undefined)))
+    yield* Effect.addFinalizer(() => amqpQuietly(() => channel.cancel(consumerTag)))
     yield* untilChannelClosed(channel)
   }).pipe(Effect.scoped)
 

@@ -7,6 +7,7 @@
 import type * as Amqp from "amqplib"
 import { Context, Data, Effect, FiberSet, Layer, Stream } from "effect"
 import { SqlClient } from "effect/sql"
+import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
 import { Broker, openChannel, type PublishFailed, untilChannelClosed } from "./Broker.ts"
 import { plainHeaders } from "./Consumers.ts"
 import { allQueues, deadLetterQueueName, mainQueueOfDeadLetters } from "./Queues.ts"
@@ -247,12 +248,12 @@ export const runDeadLetterConsumers = Layer.effectDiscard(Effect.gen(function*()
   const consumeAll = (connection: Amqp.ChannelModel) =>
     Effect.gen(function*() {
       const channel = yield* openChannel(connection)
-      yield* Effect.tryPromise(() => channel.prefetch(10))
+      yield* amqpCall(() => channel.prefetch(10))
       // Handlers run in a set owned by this scope: at shutdown, the ones running finish first.
       const runFork = yield* FiberSet.makeRuntime<never, void, never>()
       const tags: Array<string> = []
       for (const queue of queues) {
-        const { consumerTag } = yield* Effect.tryPromise(() =>
+        const { consumerTag } = yield* amqpCall(() =>
           channel.consume(broker.queueName(queue), (message) => {
             if (message !== null) runFork(handle(channel, queue, message))
           }, { noAck: false })
@@ -260,7 +261,7 @@ export const runDeadLetterConsumers = Layer.effectDiscard(Effect.gen(function*()
         tags.push(consumerTag)
       }
       yield* Effect.addFinalizer(() =>
-        Effect.promise(() => Promise.all(tags.map((tag) => channel.cancel(tag).catch(() => undefined))))
+        Effect.forEach(tags, (tag) => amqpQuietly(() => channel.cancel(tag)), { discard: true })
       )
       yield* untilChannelClosed(channel)
     }).pipe(

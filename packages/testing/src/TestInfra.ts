@@ -86,11 +86,19 @@ export const TestInfra = {
           ))
         ),
         () =>
-          Effect.all([
-            dropDatabase(databaseUrl).pipe(Effect.ignore),
-            deleteRedisKeys(settings.redisUrl, redisKeyPrefix),
-            deleteQueues(settings.rabbitmqUrl, (options.queues ?? []).map((name) => name + queueSuffix))
-          ], { concurrency: "unbounded", discard: true })
+          Effect.all(
+            [
+              dropDatabase(databaseUrl),
+              deleteRedisKeys(settings.redisUrl, redisKeyPrefix),
+              deleteQueues(settings.rabbitmqUrl, (options.queues ?? []).map((name) => name + queueSuffix))
+            ].map((cleanup) =>
+              cleanup.pipe(
+                Effect.timeout("20 seconds"),
+                Effect.catchCause((cause) => Effect.logWarning("Test infrastructure not fully cleaned up", cause))
+              )
+            ),
+            { concurrency: "unbounded", discard: true }
+          )
       )
 
       const env: Record<string, string> = {

@@ -1,0 +1,5 @@
+export * from "./Job.ts"
+export * from "./JobRunner.ts"
+export * from "./JobSchedule.ts"
+export * from "./SchedulerConfig.ts"
+export * from "./SchedulerJobsRepo.ts"
