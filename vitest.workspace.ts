@@ -18,6 +18,8 @@ export default [
   "packages/broker",
   "packages/email",
   "packages/background",
+  "packages/ratelimit",
+  "packages/auth",
   "packages/jobs",
   "packages/observability",
   "packages/testing",

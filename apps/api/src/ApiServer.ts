@@ -3,7 +3,8 @@
  * request context and logging, the infrastructure they need, and the Node HTTP server.
  * `ApiRoutes` is what tests serve in-process; `ApiServer` is what `main.ts` launches.
  */
-import { QueueWorkers, scheduledJobs } from "@cuebx/background"
+import { AccountHttp, AuthenticationLive, AuthHttp, AuthLive, PostSignupProvisioning } from "@cuebx/auth"
+import { QueueWorkers, scheduledJobs, ScheduledJobServices } from "@cuebx/background"
 import { Broker, DeadLetters, DeadLettersHttp, Outbox, OutboxRelayLive } from "@cuebx/broker"
 import { CorsSettings } from "@cuebx/config"
 import { CuebxApi } from "@cuebx/contract"
@@ -36,8 +37,8 @@ export const ApiRoutes = Layer.unwrap(Effect.gen(function*() {
     { method: "GET", path: openapiPath }
   ])
   const handlers = HttpApiBuilder.layer(CuebxApi, { openapiPath }).pipe(
-    Layer.provide([SystemHttp, DeadLettersHttp]),
-    Layer.provide([RequestValidationLive, AdminAuthenticationLive])
+    Layer.provide([SystemHttp, DeadLettersHttp, AuthHttp, AccountHttp]),
+    Layer.provide([RequestValidationLive, AdminAuthenticationLive, AuthenticationLive])
   )
   return Layer.mergeAll(
     handlers,
@@ -59,11 +60,19 @@ export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
   const broker = settings.enableMessaging ? Broker.layerConnected : Broker.layerUnavailable
   const relay = settings.enableMessaging ? OutboxRelayLive : Layer.empty
   const consumers = settings.enableMessaging && settings.enableConsumers ? QueueWorkers : Layer.empty
-  return Layer.mergeAll(relay, consumers, JobRunner.layerWhenEnabled(scheduledJobs), Outbox.layer, DeadLetters.layer)
-    .pipe(
-      Layer.provideMerge(broker),
-      Layer.provideMerge(Layer.mergeAll(DatabaseLive, Redis.layer))
-    )
+  return Layer.mergeAll(
+    relay,
+    consumers,
+    JobRunner.layerWhenEnabled(scheduledJobs).pipe(Layer.provide(ScheduledJobServices)),
+    DeadLetters.layer
+  ).pipe(
+    Layer.provideMerge(AuthLive),
+    // The workspaces issue replaces this with the personal workspace and the free plans.
+    Layer.provideMerge(PostSignupProvisioning.layerNone),
+    Layer.provideMerge(Outbox.layer),
+    Layer.provideMerge(broker),
+    Layer.provideMerge(Layer.mergeAll(DatabaseLive, Redis.layer))
+  )
 }))
 
 /** Per request: a request id in every log line and in `RequestId`, then one access log line. */

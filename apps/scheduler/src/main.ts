@@ -2,7 +2,7 @@
  * The scheduler program: runs the registry of periodic jobs (`scheduledJobs`) on their schedules.
  * Several replicas may run at once; each tick of a job still runs on only one of them.
  */
-import { scheduledJobs } from "@cuebx/background"
+import { scheduledJobs, ScheduledJobServices } from "@cuebx/background"
 import { DatabaseLive } from "@cuebx/db"
 import { formatJobSchedule, JobRunner } from "@cuebx/jobs"
 import { runProgram } from "@cuebx/observability"
@@ -20,6 +20,7 @@ const Stopped = Layer.effectDiscard(Effect.addFinalizer(() => Effect.logInfo("Cu
 
 const Scheduler = Started.pipe(
   Layer.provide(JobRunner.layer(scheduledJobs)),
+  Layer.provide(ScheduledJobServices),
   Layer.provide(Stopped),
   Layer.provide(DatabaseLive)
 )

@@ -4,6 +4,7 @@
  */
 import { HttpApi, OpenApi } from "effect/http-api"
 import { AdminApi } from "./admin/AdminApi.ts"
+import { AccountApi, AuthApi } from "./auth/AuthApi.ts"
 import { RequestValidation } from "./RequestValidation.ts"
 import { SystemApi } from "./system/SystemApi.ts"
 
@@ -19,6 +20,8 @@ Most endpoints require a **Bearer JWT** obtained from \`/auth/signin\`. Internal
 
 export class CuebxApi extends HttpApi.make("cuebx")
   .add(SystemApi)
+  .add(AuthApi)
+  .add(AccountApi)
   .add(AdminApi)
   .middleware(RequestValidation)
   // Report every invalid field, not only the first, with the offending input.

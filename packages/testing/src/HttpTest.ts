@@ -5,7 +5,7 @@
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 
 /** Runs `served` (a `HttpRouter.serve(...)` layer) on a random port with an HttpClient aimed at it. */
 export const serveInProcess = <E, R>(served: Layer.Layer<never, E, R>) =>
@@ -44,7 +44,10 @@ export const rawRequest = Effect.fn("rawRequest")(
         ? HttpClientRequest.bodyText(request, options.body, options.headers?.["content-type"] ?? "application/json")
         : HttpClientRequest.bodyJsonUnsafe(request, options.body)
     }
-    const response = yield* client.execute(request)
+    // Redirects are answers to assert on (OAuth's 307), not to follow.
+    const response = yield* client.execute(request).pipe(
+      Effect.provideService(FetchHttpClient.RequestInit, { redirect: "manual", keepalive: false })
+    )
     const text = yield* response.text
     return { status: response.status, headers: response.headers, text, json: parseJson(text) } satisfies RawResponse
   },

@@ -1,0 +1,110 @@
+/**
+ * Sliding-window rate limiting shared by every replica (Redis) or by one process (memory). It owns
+ * counting and deciding; choosing keys and limits, and turning a denial into an HTTP answer, is
+ * the caller's (see `enforce` and `RateLimitKeys`). Use one rule per key.
+ */
+import { RateLimitBackend } from "@cuebx/config"
+import { TooManyRequests } from "@cuebx/contract"
+import { Redis } from "@cuebx/redis"
+import { Clock, Context, Effect, Layer } from "effect"
+import { RateLimitFailOpen } from "./RateLimitConfig.ts"
+import { redisScript } from "./RedisScript.ts"
+import {
+  decide,
+  makeMemoryStore,
+  type RateLimitDecision,
+  type RateLimitRule,
+  ruleMillis,
+  slidingWindowScript
+} from "./SlidingWindow.ts"
+
+const script = redisScript(slidingWindowScript)
+
+/** Redis keys live under this namespace (after the deployment's `REDIS_KEY_PREFIX`). */
+export const redisKeyNamespace = "rate_limit:"
+
+const invalidRule = (rule: RateLimitRule) =>
+  Effect.die(new Error(`Invalid rate-limit rule: limit ${rule.limit}, window ${String(rule.window)}`))
+
+const parseReply = (reply: unknown) => {
+  if (
+    Array.isArray(reply) && reply.length === 4 &&
+    reply.every((value): value is number => typeof value === "number" && Number.isSafeInteger(value))
+  ) {
+    const [allowed, previous, current, elapsedMs] = reply as [number, number, number, number]
+    return { allowed: allowed === 1, previous, current, elapsedMs }
+  }
+  throw new Error(`Unexpected rate-limit script reply: ${JSON.stringify(reply)}`)
+}
+
+export class RateLimiter extends Context.Service<RateLimiter, {
+  /** Counts the request against `key` if `rule` admits it; denied requests are not counted. */
+  consume(key: string, rule: RateLimitRule): Effect.Effect<RateLimitDecision>
+}>()("@cuebx/ratelimit/RateLimiter") {
+  /** One in-process store for the layer's lifetime, on the `Clock` (so `TestClock` drives it). */
+  static readonly layerMemory = Layer.sync(RateLimiter, () => {
+    const store = makeMemoryStore()
+    const consume = Effect.fn("RateLimiter.consume")(function*(key: string, rule: RateLimitRule) {
+      const millis = ruleMillis(rule)
+      if (millis === undefined) return yield* invalidRule(rule)
+      const now = Math.floor(yield* Clock.currentTimeMillis)
+      return store.consume(key, millis.limit, millis.windowMs, now)
+    })
+    return RateLimiter.of({ consume })
+  })
+
+  /**
+   * One Lua script reads, decides, increments and sets the expiry atomically; the time comes from
+   * the caller's `Clock`. When Redis cannot answer, `RATE_LIMIT_FAIL_OPEN` decides.
+   */
+  static readonly layerRedis = Layer.effect(
+    RateLimiter,
+    Effect.gen(function*() {
+      const redis = yield* Redis
+      const failOpen = yield* RateLimitFailOpen
+      const consume = Effect.fn("RateLimiter.consume")(function*(key: string, rule: RateLimitRule) {
+        const millis = ruleMillis(rule)
+        if (millis === undefined) return yield* invalidRule(rule)
+        const { limit, windowMs } = millis
+        const now = Math.floor(yield* Clock.currentTimeMillis)
+        return yield* redis.use(async (client) =>
+          parseReply(await script.run(client, [redisKeyNamespace + key], [now, windowMs, limit]))
+        ).pipe(
+          Effect.map((reply) => decide(limit, windowMs, reply.elapsedMs, reply, reply.allowed)),
+          Effect.catch((error) =>
+            Effect.logWarning(
+              failOpen
+                ? "Rate limiter unavailable: allowing the request (RATE_LIMIT_FAIL_OPEN=true)"
+                : "Rate limiter unavailable: denying the request (RATE_LIMIT_FAIL_OPEN=false)",
+              error.cause
+            ).pipe(Effect.as<RateLimitDecision>(
+              failOpen
+                ? {
+                  allowed: true,
+                  limit,
+                  remaining: Math.max(0, limit - 1),
+                  retryAfterSeconds: 0,
+                  resetSeconds: Math.ceil(windowMs / 1000)
+                }
+                : { allowed: false, limit, remaining: 0, retryAfterSeconds: 1, resetSeconds: 1 }
+            ))
+          )
+        )
+      })
+      return RateLimiter.of({ consume })
+    })
+  )
+
+  /** The backend named by `RATE_LIMIT_BACKEND` (`memory` by default). */
+  static readonly layer = Layer.unwrap(Effect.gen(function*() {
+    return (yield* RateLimitBackend) === "redis" ? RateLimiter.layerRedis : RateLimiter.layerMemory
+  }))
+}
+
+/** Consumes from `key`, failing with the reference's 429 when the rule denies the request. */
+export const enforce = Effect.fn("RateLimiter.enforce")(function*(key: string, rule: RateLimitRule) {
+  const limiter = yield* RateLimiter
+  const decision = yield* limiter.consume(key, rule)
+  if (!decision.allowed) return yield* Effect.fail(TooManyRequests.rateLimited(decision.retryAfterSeconds))
+  return decision
+})

@@ -1,0 +1,172 @@
+/**
+ * The sliding-window counter both rate-limit backends run: a key keeps the count of the current
+ * fixed window and of the previous one (O(1) memory), and a request is admitted while
+ * `previous × (unelapsed share of the window) + current + 1 ≤ limit`. Only admitted requests are
+ * counted. The Redis script below mirrors `roll` and `admits` in integer milliseconds, so both
+ * backends decide identically; `decide` derives the numbers callers see from either.
+ */
+import { Duration } from "effect"
+
+export interface RateLimitRule {
+  readonly limit: number
+  readonly window: Duration.Duration
+}
+
+export interface RateLimitDecision {
+  readonly allowed: boolean
+  readonly limit: number
+  /** Requests still admitted right now, after this one. */
+  readonly remaining: number
+  /** Seconds until a request would be admitted again: ≥ 1 when denied, 0 when allowed. */
+  readonly retryAfterSeconds: number
+  /** Seconds until every counted request has aged out (0 when nothing is counted). */
+  readonly resetSeconds: number
+}
+
+/** The counts of one key; `window` is the index of the current fixed window (`⌊now / size⌋`). */
+export interface WindowCounts {
+  readonly window: number
+  readonly current: number
+  readonly previous: number
+}
+
+/** A rule in integer milliseconds, or `undefined` when it is not a usable rule. */
+export const ruleMillis = (rule: RateLimitRule): { readonly limit: number; readonly windowMs: number } | undefined => {
+  const windowMs = Math.round(Duration.toMillis(rule.window))
+  return Number.isSafeInteger(rule.limit) && rule.limit >= 0 && Number.isSafeInteger(windowMs) && windowMs >= 1
+    ? { limit: rule.limit, windowMs }
+    : undefined
+}
+
+/** Moves stored counts forward to window `index`. */
+export const roll = (stored: WindowCounts | undefined, index: number): WindowCounts => {
+  if (stored === undefined || stored.window < index - 1) return { window: index, current: 0, previous: 0 }
+  if (stored.window === index - 1) return { window: index, current: 0, previous: stored.current }
+  // Same window, or a later one written by a replica whose clock runs ahead: keep it.
+  return stored
+}
+
+export const elapsedIn = (counts: WindowCounts, windowMs: number, nowMs: number): number =>
+  Math.max(0, nowMs - counts.window * windowMs)
+
+/** Everything is scaled by `windowMs` so the comparison stays in exact integers. */
+export const admits = (limit: number, windowMs: number, elapsedMs: number, counts: WindowCounts): boolean =>
+  counts.previous * (windowMs - elapsedMs) + (counts.current + 1) * windowMs <= limit * windowMs
+
+/** Milliseconds until `admits` holds again, assuming no other request is admitted meanwhile. */
+const waitMillis = (
+  limit: number,
+  windowMs: number,
+  elapsedMs: number,
+  counts: Pick<WindowCounts, "current" | "previous">
+): number => {
+  if (limit < 1) return windowMs - elapsedMs
+  if (counts.current + 1 <= limit) {
+    // Room in this window once enough of the previous one has faded (previous > 0 here).
+    const admittedAt = windowMs - Math.floor((limit - 1 - counts.current) * windowMs / counts.previous)
+    return admittedAt - elapsedMs
+  }
+  // This window is full: it becomes the faded previous window of the next one.
+  const admittedAt = windowMs - Math.floor((limit - 1) * windowMs / counts.current)
+  return windowMs - elapsedMs + admittedAt
+}
+
+/** The decision for a request, given the counts before it and whether it was admitted. */
+export const decide = (
+  limit: number,
+  windowMs: number,
+  elapsedMs: number,
+  before: Pick<WindowCounts, "current" | "previous">,
+  allowed: boolean
+): RateLimitDecision => {
+  const current = allowed ? before.current + 1 : before.current
+  const used = before.previous * (windowMs - elapsedMs) + current * windowMs
+  const resetMs = current > 0 ? 2 * windowMs - elapsedMs : before.previous > 0 ? windowMs - elapsedMs : 0
+  return {
+    allowed,
+    limit,
+    remaining: Math.max(0, Math.floor((limit * windowMs - used) / windowMs)),
+    retryAfterSeconds: allowed
+      ? 0
+      : Math.max(1, Math.ceil(waitMillis(limit, windowMs, elapsedMs, before) / 1000)),
+    resetSeconds: Math.ceil(resetMs / 1000)
+  }
+}
+
+/**
+ * KEYS[1] = the bucket (a hash: w = window index, c = current count, p = previous count);
+ * ARGV = now (ms), window (ms), limit. Returns { allowed, previous, current, elapsed } with the
+ * counts as they were before this request. Lua numbers are doubles: every product here stays
+ * below 2^53 for any realistic limit and window.
+ */
+export const slidingWindowScript = `
+local now = tonumber(ARGV[1])
+local size = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local index = math.floor(now / size)
+local stored = redis.call('HMGET', KEYS[1], 'w', 'c', 'p')
+local w = tonumber(stored[1])
+local current = tonumber(stored[2]) or 0
+local previous = tonumber(stored[3]) or 0
+if w == nil or w < index - 1 then
+  w = index
+  current = 0
+  previous = 0
+elseif w == index - 1 then
+  w = index
+  previous = current
+  current = 0
+end
+local elapsed = now - w * size
+if elapsed < 0 then elapsed = 0 end
+local allowed = 0
+if previous * (size - elapsed) + (current + 1) * size <= limit * size then
+  allowed = 1
+  redis.call('HSET', KEYS[1], 'w', w, 'c', current + 1, 'p', previous)
+  redis.call('PEXPIRE', KEYS[1], 2 * size - elapsed)
+end
+return { allowed, previous, current, elapsed }
+`
+
+interface Entry extends WindowCounts {
+  readonly expiresAt: number
+}
+
+/** An in-process bucket store; synchronous, so each `consume` is atomic. */
+export interface MemoryStore {
+  consume(key: string, limit: number, windowMs: number, nowMs: number): RateLimitDecision
+  readonly size: number
+}
+
+/** Entries whose counts can no longer matter are swept at most once per `sweepIntervalMs`. */
+export const makeMemoryStore = (sweepIntervalMs = 60_000): MemoryStore => {
+  const entries = new Map<string, Entry>()
+  let nextSweepAt = 0
+  const sweep = (nowMs: number) => {
+    if (nowMs < nextSweepAt) return
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt <= nowMs) entries.delete(key)
+    }
+    nextSweepAt = nowMs + sweepIntervalMs
+  }
+  return {
+    consume(key, limit, windowMs, nowMs) {
+      sweep(nowMs)
+      const counts = roll(entries.get(key), Math.floor(nowMs / windowMs))
+      const elapsedMs = elapsedIn(counts, windowMs, nowMs)
+      const allowed = admits(limit, windowMs, elapsedMs, counts)
+      if (allowed) {
+        entries.set(key, {
+          window: counts.window,
+          current: counts.current + 1,
+          previous: counts.previous,
+          expiresAt: nowMs + 2 * windowMs - elapsedMs
+        })
+      }
+      return decide(limit, windowMs, elapsedMs, counts, allowed)
+    },
+    get size() {
+      return entries.size
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from "./ClientIp.ts"
+export * from "./RateLimitConfig.ts"
+export * from "./RateLimiter.ts"
+export * from "./RateLimitKeys.ts"
+export type { RateLimitDecision, RateLimitRule } from "./SlidingWindow.ts"
