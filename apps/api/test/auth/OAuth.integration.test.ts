@@ -172,6 +172,17 @@ layer(OAuthTest, { excludeTestServices: true })("OAuth sign-in", (it) => {
         assert.strictEqual((me.json as { email: string }).email, email)
       }))
 
+    it.effect("refuses an identity without an email address", () =>
+      Effect.gen(function*() {
+        const { github } = yield* FakeProviders
+        github.enqueue("GET /user", { body: { id: 31337, login: "anon", name: null, email: null, avatar_url: null } })
+        github.enqueue("GET /user/emails", { body: [] })
+        const started = yield* start("github", "")
+        const response = yield* finish("github", `code=c&state=${started.state}`, started.cookie)
+        assert.strictEqual(response.status, 400)
+        assert.deepStrictEqual(response.json, { detail: "The provider did not share an email address." })
+      }))
+
     it.effect("a provider error returns to the callback URL with the error", () =>
       Effect.gen(function*() {
         const started = yield* start("google")

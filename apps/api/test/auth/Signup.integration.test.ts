@@ -32,6 +32,10 @@ layer(authTestLayer(), { excludeTestServices: true })("sign-up", (it) => {
         assert.match(user!.passwordHash, /^\$argon2id\$/)
         assert.notInclude(user!.passwordHash, password)
         assert.match(yield* latestCode(email, "email_verification"), /^\d{6}$/)
+        const sql = yield* SqlClient.SqlClient
+        const [message] = yield* sql<{ readonly code: string }>`
+          SELECT payload->>'otp_code' AS code FROM outbox_messages WHERE payload->>'email' = ${email}`
+        assert.match(message!.code, /^sealed:v1:/, "the code never travels in clear")
       }))
 
     it.effect("normalises the whole email to lower case, so case variants are one account", () =>
@@ -191,4 +195,18 @@ layer(authTestLayer(), { excludeTestServices: true })("sign-up", (it) => {
         assert.strictEqual(denied.status, 429)
       }))
   })
+})
+
+layer(authTestLayer({ env: { OTP_LENGTH: "8" } }), { excludeTestServices: true })("OTP_LENGTH", (it) => {
+  it.effect("drives both the codes sent and the codes accepted", () =>
+    Effect.gen(function*() {
+      const email = uniqueEmail("long-code")
+      assert.strictEqual((yield* call("POST", "/auth/signup", { body: { email, password } })).status, 201)
+      const code = yield* latestCode(email, "email_verification")
+      assert.match(code, /^\d{8}$/)
+      const short = yield* call("POST", "/auth/signup/verify", { body: { email, otp_code: code.slice(0, 6) } })
+      assert.strictEqual(short.status, 400)
+      const ok = yield* call("POST", "/auth/signup/verify", { body: { email, otp_code: code } })
+      assert.strictEqual(ok.status, 200)
+    }))
 })
