@@ -9,18 +9,25 @@ WORKDIR /app
 
 FROM base AS deps
 COPY pnpm-workspace.yaml pnpm-lock.yaml package.json ./
+COPY packages/auth/package.json packages/auth/
+COPY packages/background/package.json packages/background/
+COPY packages/billing/package.json packages/billing/
+COPY packages/broker/package.json packages/broker/
 COPY packages/config/package.json packages/config/
 COPY packages/contract/package.json packages/contract/
 COPY packages/db/package.json packages/db/
-COPY packages/redis/package.json packages/redis/
-COPY packages/broker/package.json packages/broker/
+COPY packages/email/package.json packages/email/
+COPY packages/jobs/package.json packages/jobs/
 COPY packages/observability/package.json packages/observability/
+COPY packages/ratelimit/package.json packages/ratelimit/
+COPY packages/redis/package.json packages/redis/
 COPY packages/testing/package.json packages/testing/
 COPY packages/toolchain/package.json packages/toolchain/
+COPY packages/workspaces/package.json packages/workspaces/
 COPY apps/api/package.json apps/api/
-COPY apps/worker/package.json apps/worker/
-COPY apps/scheduler/package.json apps/scheduler/
 COPY apps/cli/package.json apps/cli/
+COPY apps/scheduler/package.json apps/scheduler/
+COPY apps/worker/package.json apps/worker/
 RUN pnpm install --frozen-lockfile --prod
 
 FROM base AS runtime

@@ -5,6 +5,7 @@
 import { Effect, Schedule } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer } from "node:net"
+import type { Readable } from "node:stream"
 import { fileURLToPath } from "node:url"
 
 export const repositoryRoot = fileURLToPath(new URL("../../../", import.meta.url))
@@ -32,9 +33,22 @@ export const spawnProgram = (
         stdio: ["ignore", "pipe", "pipe"]
       })
       const lines: Array<string> = []
-      const collect = (chunk: Buffer) => lines.push(...chunk.toString("utf8").split("\n").filter((line) => line !== ""))
-      child.stdout?.on("data", collect)
-      child.stderr?.on("data", collect)
+      // Chunks split lines (and UTF-8 characters) anywhere: keep each stream's unfinished line.
+      const collectLines = (stream: Readable | null) => {
+        if (stream === null) return
+        let partial = ""
+        stream.setEncoding("utf8")
+        stream.on("data", (text: string) => {
+          const pieces = (partial + text).split("\n")
+          partial = pieces.pop() ?? ""
+          lines.push(...pieces.filter((line) => line !== ""))
+        })
+        stream.on("end", () => {
+          if (partial !== "") lines.push(partial)
+        })
+      }
+      collectLines(child.stdout)
+      collectLines(child.stderr)
       const exit = new Promise<number | string>((resolve) =>
         child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"))
       )
