@@ -3,15 +3,23 @@
  * request context and logging, the infrastructure they need, and the Node HTTP server.
  * `ApiRoutes` is what tests serve in-process; `ApiServer` is what `main.ts` launches.
  */
-import { AccountHttp, AuthenticationLive, AuthHttp, AuthLive, PostSignupProvisioning } from "@cuebx/auth"
+import { AccountHttp, AuthenticationLive, AuthHttp, AuthLive } from "@cuebx/auth"
 import { QueueWorkers, scheduledJobs, ScheduledJobServices } from "@cuebx/background"
-import { Broker, DeadLetters, DeadLettersHttp, Outbox, OutboxRelayLive } from "@cuebx/broker"
+import { CareerSubscriptionsHttp, PlanCatalogue, PlansHttp } from "@cuebx/billing"
+import { Broker, DeadLetters, DeadLettersHttp, MessageSecrets, Outbox, OutboxRelayLive } from "@cuebx/broker"
 import { CorsSettings } from "@cuebx/config"
 import { CuebxApi } from "@cuebx/contract"
 import { DatabaseLive } from "@cuebx/db"
 import { JobRunner } from "@cuebx/jobs"
 import { RequestId, requestIdFrom } from "@cuebx/observability"
 import { Redis } from "@cuebx/redis"
+import {
+  SupportHttp,
+  WorkspaceProvisioning,
+  WorkspacesHttp,
+  WorkspacesLive,
+  WorkspaceSubscriptionsHttp
+} from "@cuebx/workspaces"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpMiddleware, HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
@@ -37,7 +45,17 @@ export const ApiRoutes = Layer.unwrap(Effect.gen(function*() {
     { method: "GET", path: openapiPath }
   ])
   const handlers = HttpApiBuilder.layer(CuebxApi, { openapiPath }).pipe(
-    Layer.provide([SystemHttp, DeadLettersHttp, AuthHttp, AccountHttp]),
+    Layer.provide([
+      SystemHttp,
+      DeadLettersHttp,
+      AuthHttp,
+      AccountHttp,
+      WorkspacesHttp,
+      WorkspaceSubscriptionsHttp,
+      PlansHttp,
+      CareerSubscriptionsHttp,
+      SupportHttp
+    ]),
     Layer.provide([RequestValidationLive, AdminAuthenticationLive, AuthenticationLive])
   )
   return Layer.mergeAll(
@@ -64,12 +82,13 @@ export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
     relay,
     consumers,
     JobRunner.layerWhenEnabled(scheduledJobs).pipe(Layer.provide(ScheduledJobServices)),
-    DeadLetters.layer
+    DeadLetters.layer,
+    PlanCatalogue.layerEnsureLoaded
   ).pipe(
     Layer.provideMerge(AuthLive),
-    // The workspaces issue replaces this with the personal workspace and the free plans.
-    Layer.provideMerge(PostSignupProvisioning.layerNone),
-    Layer.provideMerge(Outbox.layer),
+    Layer.provideMerge(WorkspaceProvisioning),
+    Layer.provideMerge(WorkspacesLive),
+    Layer.provideMerge(Layer.mergeAll(Outbox.layer, MessageSecrets.layer)),
     Layer.provideMerge(broker),
     Layer.provideMerge(Layer.mergeAll(DatabaseLive, Redis.layer))
   )

@@ -1,8 +1,10 @@
 /**
  * The `cuebx` command line: `migrate` (create the database if needed, apply pending migrations),
- * `openapi` (print the OpenAPI document; needs no database, Redis or RabbitMQ) and `dlq list` /
- * `dlq replay` (inspect and replay dead letters).
+ * `sync-plans` (bring the plan catalogue, its pricing rules and feature costs in line with
+ * plans.json), `openapi` (print the OpenAPI document; needs no database, Redis or RabbitMQ) and
+ * `dlq list` / `dlq replay` (inspect and replay dead letters).
  */
+import { type CatalogueDiff, diffSummary, type FieldChange, PlanCatalogue, type PlanDiff } from "@cuebx/billing"
 import { Broker, type DeadLetter, DeadLetters, redactBody } from "@cuebx/broker"
 import { DatabaseUrl, ProductionGuard } from "@cuebx/config"
 import { CuebxApi } from "@cuebx/contract"
@@ -25,6 +27,82 @@ const migrate = Command.make(
     )
   }, Effect.provide(ProductionGuard))
 ).pipe(Command.withDescription("Create the database if it does not exist and apply pending migrations"))
+
+const describeChanges = (changes: ReadonlyArray<FieldChange>) =>
+  changes.map((change) => `${change.field} ${change.before} → ${change.after}`).join(", ")
+
+const describePlan = ({ entry, action, changes }: PlanDiff) => {
+  const outcome = action === "update"
+    ? `update: ${describeChanges(changes)}`
+    : action === "kept"
+    ? `kept (--missing-only), file differs: ${describeChanges(changes)}`
+    : action
+  return `  - ${entry.productType}/${entry.name}: ${entry.displayPrice ?? `$${entry.price}`}  (${outcome})`
+}
+
+const describeDiff = (diff: CatalogueDiff, dryRun: boolean) => {
+  const lines = [`Found ${diff.plans.length} plans to sync`]
+  if (dryRun) lines.push("DRY RUN - No changes will be made")
+  lines.push(...diff.plans.map(describePlan))
+  for (const rule of diff.pricingRules) {
+    if (rule.action !== "create") continue
+    const { creditsAllocation, rateLimitPerMinute, rateLimitPerDay, multiplier } = rule.rule
+    lines.push(
+      `  + pricing rule ${rule.productType}/${rule.planName}: ${creditsAllocation} credits, ` +
+        `${rateLimitPerMinute ?? "unlimited"}/minute, ${rateLimitPerDay ?? "unlimited"}/day, multiplier ${multiplier}`
+    )
+  }
+  for (const { cost, action } of diff.featureCosts) {
+    if (action === "create") lines.push(`  + feature cost ${cost.featureKey}: ${cost.internalCostCredits} credits`)
+  }
+  const summary = diffSummary(diff)
+  const kept = summary.plansKept > 0 ? `, ${summary.plansKept} kept despite differences (--missing-only)` : ""
+  lines.push(
+    dryRun
+      ? `Would create ${summary.plansCreated}, update ${summary.plansUpdated}, create ${summary.pricingRulesCreated} ` +
+        `pricing rules and ${summary.featureCostsCreated} feature costs${kept}`
+      : `Sync complete: ${summary.plansCreated} created, ${summary.plansUpdated} updated, ` +
+        `${summary.pricingRulesCreated} pricing rules created, ${summary.featureCostsCreated} feature costs created${kept}`
+  )
+  return lines.join("\n")
+}
+
+const syncPlans = Command.make(
+  "sync-plans",
+  {
+    dryRun: Flag.Boolean("dry-run").pipe(
+      Flag.withAlias("n"),
+      Flag.withDescription("Print what would change, change nothing"),
+      Flag.withDefault(false)
+    ),
+    missingOnly: Flag.Boolean("missing-only").pipe(
+      Flag.withDescription(
+        "Only create missing plans, pricing rules and feature costs; leave existing plans as they are"
+      ),
+      Flag.withDefault(false)
+    ),
+    file: Flag.File("file").pipe(
+      Flag.withDescription("A catalogue file instead of the packaged plans.json"),
+      Flag.optional
+    )
+  },
+  Effect.fn("cli.syncPlans")(
+    function*({ dryRun, missingOnly, file }) {
+      const catalogue = yield* PlanCatalogue
+      const options = {
+        mode: missingOnly ? "missingOnly" as const : "full" as const,
+        ...(Option.isSome(file) ? { file: file.value } : {})
+      }
+      const diff = yield* dryRun ? catalogue.diff(options) : catalogue.sync(options)
+      yield* Console.log(describeDiff(diff, dryRun))
+    },
+    Effect.mapError((error) => error.message),
+    Effect.provide(PlanCatalogue.layer.pipe(Layer.provideMerge(DatabaseLive))),
+    Effect.provide(ProductionGuard)
+  )
+).pipe(Command.withDescription(
+  "Sync plans from plans.json and create missing pricing rules and feature costs (existing ones are kept)"
+))
 
 const openapi = Command.make(
   "openapi",
@@ -93,6 +171,6 @@ const dlq = Command.make("dlq").pipe(
 )
 
 export const cuebx = Command.make("cuebx").pipe(
-  Command.withDescription("CueBX operations: database migrations, API documents, dead letters"),
-  Command.withSubcommands([migrate, openapi, dlq])
+  Command.withDescription("CueBX operations: database migrations, the plan catalogue, API documents, dead letters"),
+  Command.withSubcommands([migrate, syncPlans, openapi, dlq])
 )

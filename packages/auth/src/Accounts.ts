@@ -6,7 +6,7 @@
  */
 import { messageType, Outbox, Queues } from "@cuebx/broker"
 import { PasswordResetConfirmationPayload } from "@cuebx/email"
-import { Context, Data, Effect, Layer } from "effect"
+import { Cause, Context, Data, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { Cloudinary } from "./external/Cloudinary.ts"
 import { type OtpInvalid, Otps, type OtpTooManyAttempts } from "./Otps.ts"
@@ -116,12 +116,20 @@ export class Accounts extends Context.Service<Accounts, {
       const cloudinary = yield* Cloudinary
       const provisioning = yield* PostSignupProvisioning
 
+      // A failure rolls the claim back and is logged, not fatal: the sign-in goes on, and the next
+      // one (or the activate endpoints) provisions the user.
       const provisionOnce = Effect.fn("Accounts.provisionOnce")(function*(user: User) {
         if (user.provisionedAt !== null) return
         yield* sql.withTransaction(Effect.gen(function*() {
           if (yield* users.claimProvisioning(user.id)) yield* provisioning.provision(user)
-        }))
-      }, Effect.orDie)
+        })).pipe(
+          Effect.orDie,
+          Effect.catchCauseIf(
+            (cause) => !Cause.hasInterrupts(cause),
+            (cause) => Effect.logError("Post-signup provisioning failed; it will be retried", cause)
+          )
+        )
+      })
 
       const live = (userId: string) =>
         users.findById(userId).pipe(

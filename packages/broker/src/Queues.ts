@@ -1,8 +1,9 @@
 /**
- * The RabbitMQ topology of CueBX, as the Python service had it: twelve logical queues, each a
- * triplet of main queue, retry queue (messages wait there for the retry delay, then go back to
- * the main queue) and dead-letter queue. Everything goes through the default exchange with the
- * queue name as routing key. Payload schemas live with the domains that publish and handle them.
+ * The RabbitMQ topology of CueBX: thirteen logical queues, the Python service's twelve plus
+ * CueBX's own `sales_inquiry_emails`, each a triplet of main queue, retry queue (messages wait
+ * there for the retry delay, then go back to the main queue) and dead-letter queue. Everything
+ * goes through the default exchange with the queue name as routing key. Payload schemas live
+ * with the domains that publish and handle them.
  */
 import { Config, Duration, Option } from "effect"
 
@@ -27,6 +28,7 @@ export const Queues = {
   subscriptionCanceledEmails: queue("subscription_canceled_emails", "30 seconds", 3),
   paymentFailedEmails: queue("payment_failed_emails", "30 seconds", 3),
   workspaceInvitationEmails: queue("workspace_invitation_emails", "30 seconds", 3),
+  salesInquiryEmails: queue("sales_inquiry_emails", "30 seconds", 3),
   stripeCheckoutCompleted: queue("stripe_checkout_completed", "60 seconds", 5),
   stripeSubscriptionUpdated: queue("stripe_subscription_updated", "60 seconds", 5),
   stripeSubscriptionDeleted: queue("stripe_subscription_deleted", "60 seconds", 5),

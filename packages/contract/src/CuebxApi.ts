@@ -5,8 +5,10 @@
 import { HttpApi, OpenApi } from "effect/http-api"
 import { AdminApi } from "./admin/AdminApi.ts"
 import { AccountApi, AuthApi } from "./auth/AuthApi.ts"
+import { CareerSubscriptionsApi, PlansApi, WorkspaceSubscriptionsApi } from "./billing/BillingApi.ts"
 import { RequestValidation } from "./RequestValidation.ts"
 import { SystemApi } from "./system/SystemApi.ts"
+import { SupportApi, WorkspacesApi } from "./workspaces/WorkspacesApi.ts"
 
 const description = `CueBX is a multi-product SaaS platform that provides AI-powered developer tools and career
 services through a unified API.
@@ -22,6 +24,11 @@ export class CuebxApi extends HttpApi.make("cuebx")
   .add(SystemApi)
   .add(AuthApi)
   .add(AccountApi)
+  .add(WorkspacesApi)
+  .add(PlansApi)
+  .add(WorkspaceSubscriptionsApi)
+  .add(CareerSubscriptionsApi)
+  .add(SupportApi)
   .add(AdminApi)
   .middleware(RequestValidation)
   // Report every invalid field, not only the first, with the offending input.

@@ -14,6 +14,8 @@ export interface EmailRecipient {
 
 export interface OutgoingEmail {
   readonly to: EmailRecipient
+  /** Where replies go, when not to the sender. */
+  readonly replyTo?: EmailRecipient
   readonly subject: string
   readonly html: string
   readonly text: string
@@ -60,13 +62,15 @@ const describeFailure = (error: { readonly message: string; readonly cause?: unk
   return error.message
 }
 
+const contact = (recipient: EmailRecipient) =>
+  recipient.name === undefined || recipient.name.trim() === ""
+    ? { email: recipient.email }
+    : { email: recipient.email, name: recipient.name }
+
 const requestBody = (settings: Pick<BrevoSettings, "senderEmail" | "senderName">, email: OutgoingEmail) => ({
   sender: { name: settings.senderName, email: settings.senderEmail },
-  to: [
-    email.to.name === undefined || email.to.name.trim() === ""
-      ? { email: email.to.email }
-      : { email: email.to.email, name: email.to.name }
-  ],
+  to: [contact(email.to)],
+  ...(email.replyTo === undefined ? {} : { replyTo: contact(email.replyTo) }),
   subject: email.subject,
   htmlContent: email.html,
   textContent: email.text,

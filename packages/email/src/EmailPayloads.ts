@@ -1,5 +1,5 @@
 /**
- * The JSON payloads of the six email queues, as their publishers send them today (including the
+ * The JSON payloads of the seven email queues, as their publishers send them today (including the
  * reference's legacy `subscription_activated_emails` shape). Absent nullable fields decode to
  * `null` and unknown keys are ignored; what the emails say is decided in EmailTemplates.
  */
@@ -119,3 +119,18 @@ export const WorkspaceInvitationPayload = Schema.Struct({
   expiry_hours: PositiveInt.pipe(Schema.withDecodingDefaultKey(Effect.succeed(72)))
 })
 export type WorkspaceInvitationPayload = typeof WorkspaceInvitationPayload.Type
+
+/** CueBX's own queue (the Python service had none): a contact-sales inquiry, for the sales team. */
+export const SalesInquiryPayload = Schema.Struct({
+  /** The sales team's address (`SALES_NOTIFICATION_EMAIL`, else `ADMIN_ALERT_EMAIL`). */
+  to: EmailAddress,
+  inquiry_id: Text,
+  first_name: Text,
+  last_name: Text,
+  /** The requester's address: the email's Reply-To. */
+  email: EmailAddress,
+  message: NullableText,
+  /** When the inquiry was stored, ISO 8601 in UTC. */
+  received_at: Text
+})
+export type SalesInquiryPayload = typeof SalesInquiryPayload.Type

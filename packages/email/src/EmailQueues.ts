@@ -1,5 +1,5 @@
 /**
- * What the consumer runtime needs to handle the six email queues: per queue its payload schema,
+ * What the consumer runtime needs to handle the seven email queues: per queue its payload schema,
  * its template name and how a decoded payload becomes an `OutgoingEmail`; plus the two operator
  * alerts of the DLQ path. Consuming, retrying and sending are the runtime's and Brevo's job.
  */
@@ -9,6 +9,7 @@ import {
   OtpEmailPayload,
   PasswordResetConfirmationPayload,
   PaymentFailedPayload,
+  SalesInquiryPayload,
   SubscriptionActivatedPayload,
   SubscriptionCanceledPayload,
   WorkspaceInvitationPayload
@@ -22,6 +23,7 @@ import {
   otpEmail,
   passwordResetConfirmationEmail,
   paymentFailedEmail,
+  salesInquiryEmail,
   subscriptionActivatedEmail,
   subscriptionCanceledEmail,
   type ValidationErrorItem,
@@ -161,14 +163,36 @@ export const WorkspaceInvitationEmails = emailQueue({
   })
 })
 
-/** The six email queues by name. */
+/** To the sales team, with Reply-To the requester so answering the email reaches them. */
+export const SalesInquiryEmails = emailQueue({
+  queue: "sales_inquiry_emails",
+  payload: SalesInquiryPayload,
+  template: "sales_inquiry",
+  render: (payload, context) => ({
+    to: { email: payload.to },
+    // A display name is one line: a newline typed into the form must not reach a mail header.
+    replyTo: recipient(payload.email, `${payload.first_name} ${payload.last_name}`.replace(/\s+/g, " ")),
+    template: "sales_inquiry",
+    ...salesInquiryEmail(context, {
+      inquiryId: payload.inquiry_id,
+      firstName: payload.first_name,
+      lastName: payload.last_name,
+      email: payload.email,
+      message: payload.message,
+      receivedAt: payload.received_at
+    })
+  })
+})
+
+/** The seven email queues by name. */
 export const EmailQueues = {
   otp_emails: OtpEmails,
   password_reset_confirmation_emails: PasswordResetConfirmationEmails,
   subscription_activated_emails: SubscriptionActivatedEmails,
   subscription_canceled_emails: SubscriptionCanceledEmails,
   payment_failed_emails: PaymentFailedEmails,
-  workspace_invitation_emails: WorkspaceInvitationEmails
+  workspace_invitation_emails: WorkspaceInvitationEmails,
+  sales_inquiry_emails: SalesInquiryEmails
 } as const
 
 export type EmailQueueName = keyof typeof EmailQueues

@@ -74,7 +74,9 @@ const styles = {
     "display:inline-block;font-size:32px;letter-spacing:8px;font-weight:bold;font-family:'Courier New',monospace;background:#f4f5f7;padding:12px 24px;border-radius:6px;",
   label: "padding:4px 16px 4px 0;color:#52606d;vertical-align:top;white-space:nowrap;",
   pre:
-    "white-space:pre-wrap;word-break:break-all;background:#f4f5f7;padding:12px;border-radius:6px;font-size:12px;font-family:'Courier New',monospace;"
+    "white-space:pre-wrap;word-break:break-all;background:#f4f5f7;padding:12px;border-radius:6px;font-size:12px;font-family:'Courier New',monospace;",
+  quote:
+    "white-space:pre-wrap;word-break:break-word;background:#f4f5f7;padding:12px 16px;border-left:4px solid #1f3a8a;border-radius:4px;"
 }
 
 const layout = (context: TemplateContext, title: string, content: SafeHtml): string =>
@@ -477,6 +479,60 @@ ${paragraph(account)}
       account,
       "",
       sentTo
+    ])
+  }
+}
+
+// --- Sales inquiry ----------------------------------------------------------------------------------
+
+export interface SalesInquiryInput {
+  readonly inquiryId: string
+  readonly firstName: string
+  readonly lastName: string
+  /** The requester's address. */
+  readonly email: string
+  readonly message?: string | null | undefined
+  /** When the inquiry was stored, shown as given (ISO 8601 in UTC). */
+  readonly receivedAt: string
+}
+
+/** To the sales team; everything but the app name comes from the contact-sales form. */
+export const salesInquiryEmail = (context: TemplateContext, input: SalesInquiryInput): RenderedTemplate => {
+  const name = oneLine(`${input.firstName} ${input.lastName}`)
+  const subject = `New sales inquiry from ${name} - ${context.appName}`
+  const intro = `${name} asked the sales team to get in touch through the contact-sales form.`
+  const rows = [
+    ["Name", name],
+    ["Email", input.email],
+    ["Received (UTC)", input.receivedAt],
+    ["Inquiry ID", input.inquiryId]
+  ] as const
+  const message = present(input.message)
+  const noMessage = "(no message)"
+  const reply = `Reply to this email to answer ${name} directly.`
+  return {
+    subject: oneLine(subject),
+    html: layout(
+      context,
+      subject,
+      html`<h2>New sales inquiry</h2>
+${paragraph(intro)}
+${detailsTable(rows)}
+<h3>Message</h3>
+${message === null ? paragraph(noMessage) : html`<div style="${styles.quote}">${message}</div>`}
+${paragraph(reply)}`
+    ),
+    text: textLayout(context, [
+      "New sales inquiry",
+      "",
+      intro,
+      "",
+      ...detailsText(rows),
+      "",
+      "Message:",
+      message ?? noMessage,
+      "",
+      reply
     ])
   }
 }

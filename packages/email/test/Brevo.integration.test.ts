@@ -120,6 +120,19 @@ layer(BrevoAgainstFake.pipe(Layer.provideMerge(FakeBrevo.layer)), { excludeTestS
       assert.deepStrictEqual(body.tags, ["dlq_alert"])
     }))
 
+  it.effect("sends Reply-To when the email has one, with the name only when there is one", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeBrevo
+      fake.reset()
+      const brevo = yield* Brevo
+      yield* brevo.send({ ...email, replyTo: { email: "john.doe@example.com", name: "John Doe" } })
+      yield* brevo.send({ ...email, replyTo: { email: "jane@example.com", name: "  " } })
+      const bodies = fake.requestsTo(route).map((request) => request.parsedBody as Record<string, unknown>)
+      assert.deepStrictEqual(bodies[0]!["replyTo"], { email: "john.doe@example.com", name: "John Doe" })
+      assert.deepStrictEqual(bodies[0]!["to"], [{ email: "ada@example.com", name: "Ada Lovelace" }])
+      assert.deepStrictEqual(bodies[1]!["replyTo"], { email: "jane@example.com" })
+    }))
+
   it.effect("a 2xx answer without a messageId still counts as sent", () =>
     Effect.gen(function*() {
       const fake = yield* FakeBrevo

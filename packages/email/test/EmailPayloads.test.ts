@@ -4,6 +4,7 @@ import {
   OtpEmailPayload,
   PasswordResetConfirmationPayload,
   PaymentFailedPayload,
+  SalesInquiryPayload,
   SubscriptionActivatedPayload,
   SubscriptionCanceledPayload,
   WorkspaceInvitationPayload
@@ -259,5 +260,31 @@ describe("workspace_invitation_emails", () => {
     rejects(WorkspaceInvitationPayload, { ...base, email: undefined })
     rejects(WorkspaceInvitationPayload, { ...base, workspace_name: "" })
     rejects(WorkspaceInvitationPayload, { ...base, invitation_link: undefined })
+  })
+})
+
+describe("sales_inquiry_emails", () => {
+  const published = {
+    to: "sales@cuebx.example",
+    inquiry_id: "0b9f7a52-2d7e-4c38-9a51-3f0f7c1d2e4a",
+    first_name: "John",
+    last_name: "Doe",
+    email: "john.doe@example.com",
+    message: "We need 40 seats.",
+    received_at: "2026-03-01T12:00:00.000Z"
+  }
+
+  it("accepts the published shape; an absent message is null", () => {
+    assert.deepStrictEqual(decode(SalesInquiryPayload)(published), published)
+    assert.strictEqual(decode(SalesInquiryPayload)({ ...published, message: null }).message, null)
+    const { message: _, ...withoutMessage } = published
+    assert.strictEqual(decode(SalesInquiryPayload)(withoutMessage).message, null)
+  })
+
+  it("rejects a missing recipient, a malformed requester address or an empty name", () => {
+    rejects(SalesInquiryPayload, { ...published, to: undefined })
+    rejects(SalesInquiryPayload, { ...published, email: "not an email" })
+    rejects(SalesInquiryPayload, { ...published, first_name: "" })
+    rejects(SalesInquiryPayload, { ...published, inquiry_id: undefined })
   })
 })

@@ -7,6 +7,7 @@ import {
   OtpEmails,
   renderDlqAlert,
   renderInvalidPayloadAlert,
+  SalesInquiryEmails,
   SubscriptionActivatedEmails,
   validationErrorsOf,
   WorkspaceInvitationEmails
@@ -46,13 +47,22 @@ const samples: Record<keyof typeof EmailQueues, unknown> = {
     role: "Member",
     invitation_link: "https://app.example.com/invitation?token=t",
     expiry_hours: 168
+  },
+  sales_inquiry_emails: {
+    to: "a@example.com",
+    inquiry_id: "0b9f7a52-2d7e-4c38-9a51-3f0f7c1d2e4a",
+    first_name: "John",
+    last_name: "Doe",
+    email: "john.doe@example.com",
+    message: "We need 40 seats.",
+    received_at: "2026-03-01T12:00:00.000Z"
   }
 }
 
 describe("EmailQueues", () => {
-  it("lists the six email queues, each under its own name", () => {
+  it("lists the seven email queues, each under its own name", () => {
     assert.deepStrictEqual(emailQueueList.map((spec) => spec.queue).toSorted(), Object.keys(EmailQueues).toSorted())
-    assert.strictEqual(emailQueueList.length, 6)
+    assert.strictEqual(emailQueueList.length, 7)
     for (const [name, spec] of Object.entries(EmailQueues)) assert.strictEqual(spec.queue, name)
     assert.isTrue(isEmailQueueName("otp_emails"))
     assert.isFalse(isEmailQueueName("usage_commits"))
@@ -107,6 +117,18 @@ describe("EmailQueues", () => {
     assert.deepStrictEqual(email.to, { email: "a@example.com" })
     assert.strictEqual(email.subject, "You're invited to join Acme on CueBX")
     assert.include(email.text, "Bob has invited you")
+  })
+
+  it("sales inquiry: to the sales team, Reply-To the requester under their name", () => {
+    const payload = Schema.decodeUnknownSync(SalesInquiryEmails.payload)(samples.sales_inquiry_emails)
+    const email = SalesInquiryEmails.render(payload, context)
+    assert.deepStrictEqual(email.to, { email: "a@example.com" })
+    assert.deepStrictEqual(email.replyTo, { email: "john.doe@example.com", name: "John Doe" })
+    assert.strictEqual(email.template, "sales_inquiry")
+    assert.strictEqual(email.subject, "New sales inquiry from John Doe - CueBX")
+    assert.include(email.text, "We need 40 seats.")
+    const multiline = SalesInquiryEmails.render({ ...payload, first_name: "John\nBcc:", last_name: " Doe" }, context)
+    assert.deepStrictEqual(multiline.replyTo, { email: "john.doe@example.com", name: "John Bcc: Doe" })
   })
 })
 

@@ -8,6 +8,7 @@ import {
   passwordResetConfirmationEmail,
   paymentFailedEmail,
   type RenderedTemplate,
+  salesInquiryEmail,
   subscriptionActivatedEmail,
   subscriptionCanceledEmail,
   utcIsoTimestamp,
@@ -189,6 +190,58 @@ describe("workspace invitation", () => {
     })
     assert.include(email.text, "A team member has invited you to join the workspace Acme on CueBX.")
     assert.include(email.text, "expires in 36 hours")
+  })
+})
+
+describe("sales inquiry", () => {
+  const inquiry = {
+    inquiryId: "0b9f7a52-2d7e-4c38-9a51-3f0f7c1d2e4a",
+    firstName: "John",
+    lastName: "Doe",
+    email: "john.doe@example.com",
+    message: "We need 40 seats.\nCan we talk on Monday?",
+    receivedAt: "2026-03-01T12:34:56.789Z"
+  }
+
+  it("names the requester and shows every detail and the message in both parts", () => {
+    const email = salesInquiryEmail(context, inquiry)
+    assert.strictEqual(email.subject, "New sales inquiry from John Doe - CueBX")
+    assert.include(email.text, "John Doe asked the sales team to get in touch through the contact-sales form.")
+    assert.include(email.text, "- Name: John Doe")
+    assert.include(email.text, "- Email: john.doe@example.com")
+    assert.include(email.text, "- Received (UTC): 2026-03-01T12:34:56.789Z")
+    assert.include(email.text, "- Inquiry ID: 0b9f7a52-2d7e-4c38-9a51-3f0f7c1d2e4a")
+    assert.include(email.text, "Message:\nWe need 40 seats.\nCan we talk on Monday?\n")
+    assert.include(email.text, "Reply to this email to answer John Doe directly.")
+    assert.include(email.html, "<strong>john.doe@example.com</strong>")
+    assert.include(email.html, "We need 40 seats.\nCan we talk on Monday?</div>")
+    assertLayout(email)
+  })
+
+  it("escapes every field the requester typed in the HTML part", () => {
+    const email = salesInquiryEmail(context, {
+      ...inquiry,
+      firstName: hostile,
+      lastName: hostile,
+      email: "\"><img src=x onerror=alert(1)>@example.com",
+      message: hostile
+    })
+    assertEscaped(email)
+    assert.notInclude(email.html, "<img")
+    assert.include(email.html, "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;@example.com")
+    assert.include(email.html, `<div style="white-space:pre-wrap;`)
+    assert.strictEqual(email.subject, `New sales inquiry from ${hostile} ${hostile} - CueBX`)
+  })
+
+  it("says so when there is no message, and keeps a newline in a name out of the subject", () => {
+    for (const message of [null, undefined, "", "   "]) {
+      const email = salesInquiryEmail(context, { ...inquiry, message })
+      assert.include(email.text, "Message:\n(no message)\n")
+      assert.include(email.html, "<p>(no message)</p>")
+    }
+    const email = salesInquiryEmail(context, { ...inquiry, firstName: "John\r\nBcc: x@evil.example", message: null })
+    assert.strictEqual(email.subject, "New sales inquiry from John Bcc: x@evil.example Doe - CueBX")
+    assert.notMatch(email.subject, /[\r\n]/)
   })
 })
 

@@ -2,23 +2,12 @@
  * Sign-up end to end: the real API (in-process), the real worker (a child process) and a fake
  * Brevo. The code is read from the email Brevo received, as a user would.
  */
-import { type FakeHttpServer, makeFakeHttpServer, spawnProgram, TestEnvironment } from "@cuebx/testing"
+import { spawnProgram, TestEnvironment } from "@cuebx/testing"
 import { assert, layer } from "@effect/vitest"
-import { Context, Effect, Layer, Schedule } from "effect"
-import { authTestLayer, call, password, uniqueEmail } from "./support.ts"
+import { Effect, Schedule } from "effect"
+import { authTestLayerWithBrevo, call, FakeBrevo, password, uniqueEmail } from "./support.ts"
 
-class FakeBrevo extends Context.Service<FakeBrevo, FakeHttpServer>()("test/FakeBrevo") {}
-
-const EndToEnd = Layer.unwrap(Effect.gen(function*() {
-  const brevo = yield* makeFakeHttpServer("brevo", {
-    "POST /v3/smtp/email": { status: 201, body: { messageId: "<m@brevo>" } }
-  })
-  return authTestLayer({ env: { BREVO_BASE_URL: `${brevo.url}/v3` } }).pipe(
-    Layer.merge(Layer.succeed(FakeBrevo, brevo))
-  )
-}))
-
-layer(EndToEnd, { excludeTestServices: true })("sign-up end to end", (it) => {
+layer(authTestLayerWithBrevo, { excludeTestServices: true })("sign-up end to end", (it) => {
   it.effect("signup → email with a code (through the worker and Brevo) → verify → signed in", () =>
     Effect.gen(function*() {
       const { env } = yield* TestEnvironment

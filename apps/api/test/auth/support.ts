@@ -4,9 +4,16 @@
  * `otp_emails` messages the API enqueued, and ready-made signed-up users.
  */
 import { MessageSecrets } from "@cuebx/broker"
-import { rawRequest, type RawRequestOptions, type RawResponse, type TestInfraOptions } from "@cuebx/testing"
+import {
+  type FakeHttpServer,
+  makeFakeHttpServer,
+  rawRequest,
+  type RawRequestOptions,
+  type RawResponse,
+  type TestInfraOptions
+} from "@cuebx/testing"
 import { assert } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomInt } from "node:crypto"
 import { apiTestLayer } from "../support.ts"
@@ -15,6 +22,19 @@ export const authTestLayer = (options: TestInfraOptions = {}) =>
   apiTestLayer({ ...options, env: { TRUSTED_PROXY_COUNT: "1", ...options.env } }).pipe(
     Layer.provideMerge(MessageSecrets.layer)
   )
+
+/** A fake Brevo the API's worker sends its emails to, for end-to-end tests. */
+export class FakeBrevo extends Context.Service<FakeBrevo, FakeHttpServer>()("test/FakeBrevo") {}
+
+/** `authTestLayer` with Brevo faked (and available as `FakeBrevo`), so a worker can deliver emails. */
+export const authTestLayerWithBrevo = Layer.unwrap(Effect.gen(function*() {
+  const brevo = yield* makeFakeHttpServer("brevo", {
+    "POST /v3/smtp/email": { status: 201, body: { messageId: "<m@brevo>" } }
+  })
+  return authTestLayer({ env: { BREVO_BASE_URL: `${brevo.url}/v3` } }).pipe(
+    Layer.merge(Layer.succeed(FakeBrevo, brevo))
+  )
+}))
 
 export const randomIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`
 

@@ -12,6 +12,7 @@ import {
   HttpApiSecurity,
   OpenApi
 } from "effect/http-api"
+import { doc } from "../Docs.ts"
 import {
   BadRequest,
   Conflict,
@@ -57,9 +58,6 @@ export class Authentication extends HttpApiMiddleware.Service<Authentication, { 
   "@cuebx/contract/Authentication",
   { error: [UnauthorizedResponse, Forbidden], security: { bearer: HttpApiSecurity.bearer } }
 ) {}
-
-const doc = (summary: string, description?: string) =>
-  OpenApi.annotations(description === undefined ? { summary } : { summary, description })
 
 /** 307 to the frontend's callback URL (OAuth with a `callback_url`). */
 const Redirect = HttpApiSchema.Empty(307).annotate({ description: "Redirect to the callback URL" })

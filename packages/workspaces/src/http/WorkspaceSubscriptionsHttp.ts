@@ -1,0 +1,24 @@
+/**
+ * Handlers of a workspace's subscription, behind the same access policy as the workspace.
+ */
+import { isCurrent, subscriptionResponse, Subscriptions } from "@cuebx/billing"
+import { CuebxApi, CurrentUser } from "@cuebx/contract"
+import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import { WorkspaceAccess } from "../WorkspaceAccess.ts"
+
+export const WorkspaceSubscriptionsHttp = HttpApiBuilder.group(
+  CuebxApi,
+  "workspaceSubscriptions",
+  Effect.fn(function*(handlers) {
+    const access = yield* WorkspaceAccess
+    const subscriptions = yield* Subscriptions
+    return handlers.handle("getWorkspaceSubscription", ({ params }) =>
+      Effect.gen(function*() {
+        const user = yield* CurrentUser
+        yield* access.authorize(user.id, params.workspace_id, "viewSubscription")
+        const holding = yield* subscriptions.ofWorkspace(params.workspace_id)
+        return holding !== undefined && isCurrent(holding.subscription.status) ? subscriptionResponse(holding) : null
+      }))
+  })
+)

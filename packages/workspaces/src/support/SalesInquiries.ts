@@ -1,0 +1,78 @@
+/**
+ * Contact-sales inquiries: each is stored in `sales_requests` and, in the same transaction,
+ * enqueued as an email to the sales team (`sales_inquiry_emails`). Validating the form and rate
+ * limiting it are the HTTP handler's job; following the inquiry up is the sales team's.
+ */
+import { messageType, Outbox, Queues } from "@cuebx/broker"
+import type { SalesRequestStatus } from "@cuebx/contract"
+import { SalesInquiryPayload } from "@cuebx/email"
+import { Context, Effect, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import { SalesNotificationEmail } from "./SupportConfig.ts"
+
+const salesInquiryEmail = messageType(Queues.salesInquiryEmails, SalesInquiryPayload)
+
+/** The contact-sales form as the contract decoded it: names trimmed, email trimmed and lowercased. */
+export interface SalesInquiry {
+  readonly firstName: string
+  readonly lastName: string
+  readonly email: string
+  /** `null` or `""` when the requester wrote nothing; both are stored as `NULL`. */
+  readonly message: string | null
+}
+
+export interface SalesInquiryReceipt {
+  readonly id: string
+  readonly status: typeof SalesRequestStatus.Type
+}
+
+interface StoredInquiry {
+  readonly id: string
+  readonly status: typeof SalesRequestStatus.Type
+  readonly createdAt: Date
+}
+
+export class SalesInquiries extends Context.Service<SalesInquiries, {
+  /** Stores the inquiry and, when a sales address is configured, enqueues its email with it. */
+  submit(inquiry: SalesInquiry): Effect.Effect<SalesInquiryReceipt>
+}>()("@cuebx/workspaces/SalesInquiries") {
+  static readonly layer = Layer.effect(
+    SalesInquiries,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const outbox = yield* Outbox
+      const salesTeam = yield* SalesNotificationEmail
+
+      const submit = Effect.fn("SalesInquiries.submit")(function*(inquiry: SalesInquiry) {
+        const message = inquiry.message === "" ? null : inquiry.message
+        return yield* sql.withTransaction(Effect.gen(function*() {
+          const [stored] = yield* sql<StoredInquiry>`
+            INSERT INTO sales_requests (first_name, last_name, email, message)
+            VALUES (${inquiry.firstName}, ${inquiry.lastName}, ${inquiry.email}, ${message})
+            RETURNING id, status, created_at`
+          const { id, status, createdAt } = stored!
+          yield* Effect.annotateCurrentSpan({ "sales_inquiry.id": id })
+          if (Option.isSome(salesTeam)) {
+            yield* outbox.enqueue(salesInquiryEmail, {
+              to: salesTeam.value,
+              inquiry_id: id,
+              first_name: inquiry.firstName,
+              last_name: inquiry.lastName,
+              email: inquiry.email,
+              message,
+              received_at: createdAt.toISOString()
+            })
+          } else {
+            yield* Effect.logWarning(
+              "Sales inquiry stored without notifying anyone: neither SALES_NOTIFICATION_EMAIL nor ADMIN_ALERT_EMAIL is set",
+              { inquiryId: id }
+            )
+          }
+          return { id, status }
+        }))
+      }, Effect.orDie)
+
+      return SalesInquiries.of({ submit })
+    })
+  )
+}
