@@ -4,7 +4,7 @@
  */
 import { Environment } from "@cuebx/config"
 import type { TooManyRequests } from "@cuebx/contract"
-import { ClientIp, emailKey, enforce, ipKey, RateLimiter } from "@cuebx/ratelimit"
+import { ClientIp, RequestLimits } from "@cuebx/ratelimit"
 import { Context, type Duration, Effect, Layer } from "effect"
 import type { HttpServerRequest } from "effect/http"
 
@@ -22,18 +22,15 @@ export class AuthRateLimits extends Context.Service<AuthRateLimits, {
   static readonly layer = Layer.effect(
     AuthRateLimits,
     Effect.gen(function*() {
-      const limiter = yield* RateLimiter
+      const limits = yield* RequestLimits
       const clientIp = yield* ClientIp
       const production = (yield* Environment) === "production"
-      const limited = (key: string, limit: number, window: Duration.Duration) =>
-        enforce(key, { limit, window }).pipe(Effect.asVoid, Effect.provideService(RateLimiter, limiter))
       return AuthRateLimits.of({
-        byIp: (path, limit, window) =>
-          Effect.flatMap(clientIp.current, (ip) => limited(ipKey(ip, path), limit, window)),
-        byEmail: (path, email, limit, window) => limited(emailKey(email, path), limit, window),
+        byIp: (path, limit, window) => limits.byIp(path, { limit, window }),
+        byEmail: (path, email, limit, window) => limits.byEmail(email, path, { limit, window }),
         clientIp: clientIp.current,
         production: Effect.succeed(production)
       })
     })
-  ).pipe(Layer.provide(Layer.mergeAll(RateLimiter.layer, ClientIp.layer)))
+  ).pipe(Layer.provide(Layer.mergeAll(RequestLimits.layer, ClientIp.layer)))
 }
