@@ -51,7 +51,6 @@ cli() { node apps/cli/src/main.ts "$@"; }
 case "$task" in
   start)
     cli migrate
-    cli sync-plans --missing-only
     exec node packages/toolchain/src/startAll.ts
     ;;
   start:api) exec node apps/api/src/main.ts ;;

@@ -30,8 +30,8 @@ export class Plans extends Context.Service<Plans, {
   listActive(product: ProductType): Effect.Effect<ReadonlyArray<Plan>>
   /** An active plan, whatever its product (callers check the product). */
   findActive(id: string): Effect.Effect<Plan | undefined>
-  /** A plan even if it was deactivated since (a subscription keeps its plan). */
-  findAny(id: string): Effect.Effect<Plan | undefined>
+  /** Plans by id, even if deactivated since (a subscription keeps its plan). */
+  findAnyOf(ids: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, Plan>>
   freePlan(product: ProductType): Effect.Effect<Plan | undefined>
   pricingRule(planId: string): Effect.Effect<PricingRule | undefined>
 }>()("@cuebx/billing/Plans") {
@@ -50,7 +50,13 @@ export class Plans extends Context.Service<Plans, {
             Effect.map(first),
             Effect.orDie
           ),
-        findAny: (id) => sql<Plan>`SELECT * FROM plans WHERE id = ${id}`.pipe(Effect.map(first), Effect.orDie),
+        findAnyOf: (ids) =>
+          ids.length === 0
+            ? Effect.succeed(new Map())
+            : sql<Plan>`SELECT * FROM plans WHERE id IN ${sql.in(ids)}`.pipe(
+              Effect.map((rows) => new Map(rows.map((plan) => [plan.id, plan]))),
+              Effect.orDie
+            ),
         freePlan: (product) =>
           sql<Plan>`
             SELECT * FROM plans

@@ -87,11 +87,14 @@ export class Subscriptions extends Context.Service<Subscriptions, {
           const subscriptions = yield* sql<Subscription>`
             SELECT * FROM subscriptions WHERE id IN ${sql.in(rows.map((row) => row.subscriptionId))}`
           const byId = new Map(subscriptions.map((subscription) => [subscription.id, subscription]))
+          const plansById = yield* plans.findAnyOf([
+            ...new Set(subscriptions.map((subscription) => subscription.planId))
+          ])
           const holdings = new Map<string, PlanHolding & { readonly ownerId: string }>()
           for (const row of rows) {
             const subscription = byId.get(row.subscriptionId)
             if (subscription === undefined) continue
-            const plan = yield* plans.findAny(subscription.planId)
+            const plan = plansById.get(subscription.planId)
             if (plan === undefined) return yield* Effect.die(`subscription ${subscription.id} has no plan`)
             holdings.set(row.ownerId, {
               ownerId: row.ownerId,

@@ -100,7 +100,7 @@ export class WorkspaceAccess extends Context.Service<WorkspaceAccess, {
   authorize(userId: string, workspaceId: string, action: WorkspaceAction): Effect.Effect<Access, NotFound | Forbidden>
   /**
    * For changes, inside a transaction: locks the workspace first, so the decision and the change
-   * see the same members, owner and seats as any concurrent request.
+   * see the same members, owner and seats as every concurrent request.
    */
   authorizeChange(
     userId: string,

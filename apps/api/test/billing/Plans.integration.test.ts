@@ -186,7 +186,9 @@ layer(authTestLayer(), { excludeTestServices: true })("plans and current subscri
         const seconds = /^Rate limit exceeded\. Try again in (\d+) seconds\.$/.exec(detail)?.[1]
         assert.isDefined(seconds, detail)
         assert.strictEqual(limited.headers["retry-after"], seconds)
-        assert.isTrue(Number(seconds) >= 1 && Number(seconds) <= 60, seconds)
+        // The sliding window weighs the previous minute's requests as if spread evenly over it, so a
+        // burst may wait past one window (never past two), depending on where in the minute it falls.
+        assert.isTrue(Number(seconds) >= 1 && Number(seconds) <= 120, seconds)
         assert.strictEqual((yield* call("GET", "/api/subscriptions/plans")).status, 200, "another address")
         assert.strictEqual((yield* call("GET", "/career/subscriptions/plans", { ip })).status, 200, "Career list")
         const basic = (yield* planIds)("API", "Basic")

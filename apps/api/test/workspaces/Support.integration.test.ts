@@ -139,7 +139,8 @@ layer(authTestLayer({ env: { SALES_NOTIFICATION_EMAIL: salesTeam } }), { exclude
           assert.match((denied.json as { detail: string }).detail, /^Rate limit exceeded\. Try again in \d+ seconds\.$/)
           const retryAfter = Number(denied.headers["retry-after"])
           assert.isAtLeast(retryAfter, 1)
-          assert.isAtMost(retryAfter, 3600)
+          // A burst may wait past one window (never past two): see the sliding window's weighting.
+          assert.isAtMost(retryAfter, 2 * 3600)
           assert.deepStrictEqual(Object.keys(denied.json as object), ["detail"])
           assert.strictEqual((yield* rowsFor(email)).length, 3, "a refused inquiry is not stored")
 
