@@ -82,3 +82,11 @@ export const dropDatabase = (url: Redacted.Redacted<string>) =>
     url,
     (sql, database) => sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)} WITH (FORCE)`)
   )
+
+/** The databases on the server of `url` whose names start with `prefix`. */
+export const listDatabases = (url: Redacted.Redacted<string>, prefix: string) =>
+  withMaintenanceClient(url, (sql) =>
+    sql<{ readonly datname: string }>`
+      SELECT datname FROM pg_database WHERE starts_with(datname, ${prefix}) ORDER BY datname`.pipe(
+      Effect.map((rows) => rows.map((row) => row.datname))
+    ))

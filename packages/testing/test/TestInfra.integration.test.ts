@@ -68,7 +68,7 @@ describe("TestInfra", () => {
         assert.notStrictEqual(a.queueSuffix, b.queueSuffix)
 
         const database = new URL(Redacted.value(a.databaseUrl)).pathname.slice(1)
-        assert.match(database, /^cuebx_test_[0-9a-f]{12}$/)
+        assert.match(database, /^cuebx_test_[0-9a-z]+_[0-9a-f]{12}$/)
         assert.isTrue(yield* databaseExists(database))
         yield* withRedis((client) => client.set(`${a.redisKeyPrefix}left-behind`, "1"))
         yield* declareQueue(`probe_queue${a.queueSuffix}`)
@@ -79,5 +79,34 @@ describe("TestInfra", () => {
       assert.isFalse(yield* databaseExists(seen.database))
       assert.deepStrictEqual(yield* withRedis((client) => client.keys(`${seen.prefix}*`)), [])
       assert.isFalse(yield* queueExists(seen.queue))
+    }))
+
+  it.live("sweeps the databases, keys and queues a killed run left, once they are hours old, and nothing younger", () =>
+    Effect.gen(function*() {
+      const { serverUrl } = yield* TestSettings
+      const idAt = (millis: number, random: string) => `${Math.floor(millis / 1000).toString(36)}_${random}`
+      const stale = `cuebx_test_${idAt(Date.now() - 4 * 3600_000, "0123456789ab")}`
+      const recent = `cuebx_test_${idAt(Date.now() - 10 * 60_000, "ba9876543210")}`
+      const foreign = "cuebx_test_not_ours"
+      yield* Effect.gen(function*() {
+        const sql = yield* PgClient.PgClient
+        for (const name of [stale, recent, foreign]) yield* sql.unsafe(`CREATE DATABASE "${name}"`)
+      }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl) })), Effect.orDie)
+      yield* withRedis((client) => client.mset(`${stale}:key`, "1", `${recent}:key`, "1"))
+      const staleQueue = `probe_queue.test_${stale.slice("cuebx_test_".length)}`
+      yield* declareQueue(staleQueue)
+
+      yield* Effect.scoped(Layer.build(TestInfra.layer({ queues: ["probe_queue"] })))
+
+      assert.isFalse(yield* databaseExists(stale))
+      assert.isTrue(yield* databaseExists(recent))
+      assert.isTrue(yield* databaseExists(foreign), "a name of another shape is not ours to judge")
+      assert.deepStrictEqual(yield* withRedis((client) => client.exists(`${stale}:key`, `${recent}:key`)), 1)
+      assert.isFalse(yield* queueExists(staleQueue))
+      yield* Effect.gen(function*() {
+        const sql = yield* PgClient.PgClient
+        for (const name of [recent, foreign]) yield* sql.unsafe(`DROP DATABASE "${name}"`)
+      }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl) })), Effect.orDie)
+      yield* withRedis((client) => client.del(`${recent}:key`))
     }))
 })
