@@ -53,6 +53,9 @@ const declareQueue = (name: string) =>
     await (await connection.createChannel()).assertQueue(name, { durable: true })
   })
 
+/** A test id as TestInfra makes them: creation second in base 36, then 12 hex digits. */
+const idAt = (millis: number, random: string) => `${Math.floor(millis / 1000).toString(36)}_${random}`
+
 describe("TestInfra", () => {
   it.live("gives each user its own database, key prefix and queue suffix, and removes them afterwards", () =>
     Effect.gen(function*() {
@@ -84,7 +87,6 @@ describe("TestInfra", () => {
   it.live("sweeps the databases, keys and queues a killed run left, once they are hours old, and nothing younger", () =>
     Effect.gen(function*() {
       const { serverUrl } = yield* TestSettings
-      const idAt = (millis: number, random: string) => `${Math.floor(millis / 1000).toString(36)}_${random}`
       const stale = `cuebx_test_${idAt(Date.now() - 4 * 3600_000, "0123456789ab")}`
       const recent = `cuebx_test_${idAt(Date.now() - 10 * 60_000, "ba9876543210")}`
       const foreign = "cuebx_test_not_ours"
