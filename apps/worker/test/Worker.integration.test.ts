@@ -113,6 +113,7 @@ layer(WorkerTest, { excludeTestServices: true })("the worker", (it) => {
         assert.include(alert.textContent, "[REDACTED]")
 
         const sql = yield* SqlClient.SqlClient
+        // The worker marks the row alerted once Brevo has answered: moments after the fake saw the email.
         const [row] = yield* sql<
           {
             readonly status: string
@@ -122,6 +123,10 @@ layer(WorkerTest, { excludeTestServices: true })("the worker", (it) => {
           }
         >`
           SELECT status, attempt_count, error_message, alerted_at FROM dlq_messages WHERE message_id = ${messageId}`
+          .pipe(
+            Effect.repeat({ until: ([found]) => found?.alertedAt != null, schedule: Schedule.spaced("100 millis") }),
+            Effect.timeout("10 seconds")
+          )
         assert.strictEqual(row!.status, "PENDING")
         assert.strictEqual(row!.attemptCount, 3)
         assert.include(row!.errorMessage, "503")
