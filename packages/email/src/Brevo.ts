@@ -3,6 +3,7 @@
  * the outcome classified for the caller: `EmailRejected` (permanent, dead-letter at once) or
  * `EmailDeliveryFailed` (transient, retry). Rendering and retrying are not its business.
  */
+import { describeRequestFailure } from "@cuebx/observability"
 import { Context, Data, Duration, Effect, Layer, Redacted, Schema } from "effect"
 import { FetchHttpClient, Headers, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { BrevoSettings } from "./EmailSettings.ts"
@@ -51,16 +52,6 @@ const maxDetailLength = 500
 const truncate = (text: string) => text.length <= maxDetailLength ? text : `${text.slice(0, maxDetailLength)}…`
 
 const SendAnswer = Schema.Struct({ messageId: Schema.String })
-
-/** Why a request never got an answer, without the request itself (its headers hold the key). */
-const describeFailure = (error: { readonly message: string; readonly cause?: unknown }): string => {
-  const cause = error.cause
-  if (cause instanceof Error) {
-    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ""
-    return `${cause.message}${inner}`
-  }
-  return error.message
-}
 
 const contact = (recipient: EmailRecipient) =>
   recipient.name === undefined || recipient.name.trim() === ""
@@ -119,7 +110,7 @@ export class Brevo extends Context.Service<Brevo, {
             Effect.flatMap(classify),
             Effect.catchTag(
               "HttpClientError",
-              (error) => Effect.fail(new EmailDeliveryFailed({ reason: describeFailure(error) }))
+              (error) => Effect.fail(new EmailDeliveryFailed({ reason: describeRequestFailure(error) }))
             ),
             Effect.timeoutOrElse({
               duration: settings.timeout,

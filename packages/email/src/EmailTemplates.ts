@@ -260,6 +260,39 @@ ${paragraph(html`<strong>${warning}</strong>`)}`
 
 // --- Billing ---------------------------------------------------------------------------------------
 
+/** A subscription notice: greeting, what happened, the subscription's details, what next. */
+const subscriptionNotice = (context: TemplateContext, notice: {
+  readonly subject: string
+  readonly heading: string
+  readonly name: string
+  readonly intro: string
+  readonly rows: ReadonlyArray<readonly [string, string | null]>
+  readonly outro: string
+}): RenderedTemplate => ({
+  subject: oneLine(notice.subject),
+  html: layout(
+    context,
+    notice.subject,
+    html`<h2>${notice.heading}</h2>
+${paragraph("Hi ", notice.name, ",")}
+${paragraph(notice.intro)}
+${detailsTable(notice.rows)}
+${paragraph(notice.outro)}`
+  ),
+  text: textLayout(context, [
+    notice.heading,
+    "",
+    `Hi ${notice.name},`,
+    "",
+    notice.intro,
+    "",
+    "Subscription details:",
+    ...detailsText(notice.rows),
+    "",
+    notice.outro
+  ])
+})
+
 export interface SubscriptionActivatedInput {
   readonly userName?: string | null | undefined
   readonly planName: string
@@ -285,30 +318,7 @@ export const subscriptionActivatedEmail = (
   ] as const
   const outro =
     "You now have access to everything your plan includes. If you have any questions, our support team is happy to help."
-  return {
-    subject: oneLine(subject),
-    html: layout(
-      context,
-      subject,
-      html`<h2>Your subscription is active</h2>
-${paragraph("Hi ", name, ",")}
-${paragraph(intro)}
-${detailsTable(rows)}
-${paragraph(outro)}`
-    ),
-    text: textLayout(context, [
-      "Your subscription is active",
-      "",
-      `Hi ${name},`,
-      "",
-      intro,
-      "",
-      "Subscription details:",
-      ...detailsText(rows),
-      "",
-      outro
-    ])
-  }
+  return subscriptionNotice(context, { subject, heading: "Your subscription is active", name, intro, rows, outro })
 }
 
 export interface SubscriptionCanceledInput {
@@ -334,30 +344,14 @@ export const subscriptionCanceledEmail = (
   ] as const
   const outro =
     "You can subscribe again at any time from your billing settings. If you did not expect this, please contact our support team."
-  return {
-    subject: oneLine(subject),
-    html: layout(
-      context,
-      subject,
-      html`<h2>Your subscription has been canceled</h2>
-${paragraph("Hi ", name, ",")}
-${paragraph(intro)}
-${detailsTable(rows)}
-${paragraph(outro)}`
-    ),
-    text: textLayout(context, [
-      "Your subscription has been canceled",
-      "",
-      `Hi ${name},`,
-      "",
-      intro,
-      "",
-      "Subscription details:",
-      ...detailsText(rows),
-      "",
-      outro
-    ])
-  }
+  return subscriptionNotice(context, {
+    subject,
+    heading: "Your subscription has been canceled",
+    name,
+    intro,
+    rows,
+    outro
+  })
 }
 
 export interface PaymentFailedInput {

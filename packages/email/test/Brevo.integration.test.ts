@@ -1,9 +1,7 @@
-import { type FakeHttpServer, makeFakeHttpServer } from "@cuebx/testing"
+import { type FakeHttpServer, freePort, makeFakeHttpServer } from "@cuebx/testing"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Duration, Effect, Layer, Redacted, Tracer } from "effect"
 import { HttpClient } from "effect/http"
-import { createServer } from "node:net"
-import type { AddressInfo } from "node:net"
 import { Brevo, type EmailDeliveryFailed, type EmailRejected, type OutgoingEmail } from "../src/Brevo.ts"
 
 const apiKey = "xkeysib-test-secret-key"
@@ -190,15 +188,6 @@ layer(BrevoAgainstFake.pipe(Layer.provideMerge(FakeBrevo.layer)), { excludeTestS
     }))
 })
 
-/** A port nothing listens on: bound by the OS, then released. */
-const closedPort = Effect.callback<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const port = (server.address() as AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
-
 const sendTo = (baseUrl: string) =>
   Brevo.use((brevo) => brevo.send(email)).pipe(
     Effect.flip,
@@ -214,7 +203,7 @@ const sendTo = (baseUrl: string) =>
 describe("Brevo without a server", () => {
   it.live("a refused connection is a transient failure", () =>
     Effect.gen(function*() {
-      const error = yield* sendTo(`http://127.0.0.1:${yield* closedPort}/v3`)
+      const error = yield* sendTo(`http://127.0.0.1:${yield* freePort}/v3`)
       assert.strictEqual(error._tag, "EmailDeliveryFailed")
       assert.isUndefined(error.status)
       assert.include(error.message, "ECONNREFUSED")

@@ -1,3 +1,4 @@
+export * from "./Failures.ts"
 export * from "./Logging.ts"
 export * from "./Program.ts"
 export * from "./RequestId.ts"

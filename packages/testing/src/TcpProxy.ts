@@ -1,7 +1,8 @@
 /**
  * A TCP proxy a test controls, to simulate network outages between a program and a real server
- * (RabbitMQ, Redis, PostgreSQL) without touching the shared server: `cut()` drops every open
- * connection and refuses new ones until `restore()`.
+ * (RabbitMQ, Redis, PostgreSQL, a fake HTTP service) without touching the shared server: `cut()`
+ * drops every open connection and refuses new ones until `restore()`; `resetFirst` resets the
+ * first connections (a network error for the client) and forwards the later ones.
  */
 import { Effect } from "effect"
 import { connect, createServer, type Socket } from "node:net"
@@ -16,11 +17,14 @@ export interface TcpProxy {
   /** Keeps connections open but stops forwarding bytes (a hung peer), until `resume()`. */
   readonly pause: () => void
   readonly resume: () => void
-  /** How many connections have been accepted so far. */
+  /** How many connections have been accepted so far (reset ones included). */
   readonly connectionsAccepted: () => number
 }
 
-export const makeTcpProxy = (target: { readonly host: string; readonly port: number }) =>
+export const makeTcpProxy = (
+  target: { readonly host: string; readonly port: number },
+  options: { readonly resetFirst?: number } = {}
+) =>
   Effect.gen(function*() {
     let open = true
     let paused = false
@@ -34,6 +38,7 @@ export const makeTcpProxy = (target: { readonly host: string; readonly port: num
     const server = createServer((client) => {
       if (!open) return client.destroy()
       accepted++
+      if (accepted <= (options.resetFirst ?? 0)) return client.resetAndDestroy()
       const upstream = connect(target.port, target.host)
       track(client)
       track(upstream)

@@ -3,6 +3,7 @@
  * the user's identity (GitHub's email chosen among the addresses GitHub says are verified).
  * States, accounts and sessions are not its business.
  */
+import { describeRequestFailure } from "@cuebx/observability"
 import { Context, Data, Duration, Effect, Layer, Redacted, Schedule, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { OAuthSettings } from "./OAuthSettings.ts"
@@ -49,16 +50,6 @@ interface Answer {
 }
 
 const isSuccess = (answer: Answer) => answer.status >= 200 && answer.status < 300
-
-/** Why a request got no answer, without the request itself (its headers and body hold secrets). */
-const describeFailure = (error: { readonly message: string; readonly cause?: unknown }): string => {
-  const cause = error.cause
-  if (cause instanceof Error) {
-    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ""
-    return `${cause.message}${inner}`
-  }
-  return error.message
-}
 
 const userInfoRetry = Schedule.spaced("500 millis").pipe(Schedule.upTo({ times: 2 }))
 
@@ -171,7 +162,7 @@ export class OAuthProviders extends Context.Service<OAuthProviders, {
             Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
             Effect.catchTag(
               "HttpClientError",
-              (error) => Effect.fail(new NetworkFailure({ detail: describeFailure(error) }))
+              (error) => Effect.fail(new NetworkFailure({ detail: describeRequestFailure(error) }))
             ),
             Effect.timeoutOrElse({
               duration: settings.timeout,

@@ -1,8 +1,14 @@
-import { captureLogs, type FakeHttpServer, makeFakeHttpServer } from "@cuebx/testing"
+import { captureLogs, type FakeHttpServer, freePort, makeFakeHttpServer, makeTcpProxy } from "@cuebx/testing"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer } from "effect"
 import { type OAuthFailed, type OAuthIdentity, OAuthProviders } from "../../src/external/OAuthProviders.ts"
-import { closedPort, makeFlakyFront } from "./FlakyFront.ts"
+
+/** A front for a fake provider whose first `failures` connections are reset (a network error). */
+const flakyFront = (targetUrl: string, failures: number) =>
+  Effect.map(
+    makeTcpProxy({ host: "127.0.0.1", port: Number(new URL(targetUrl).port) }, { resetFirst: failures }),
+    (proxy) => ({ url: `http://127.0.0.1:${proxy.port}`, proxy })
+  )
 
 const googleClientId = "1234-cuebx.apps.googleusercontent.com"
 const googleSecret = "GOCSPX-google-client-secret-value"
@@ -387,7 +393,7 @@ layer(
     it.effect("network errors are retried twice, 0.5 s apart: two resets then an answer succeed", () =>
       Effect.gen(function*() {
         const { google } = yield* resetFakes
-        const front = yield* makeFlakyFront(google.url, 2)
+        const front = yield* flakyFront(google.url, 2)
         const env = yield* fakeEnvironment
         const started = Date.now()
         const identity = yield* OAuthProviders.use((providers) => providers.identity("google", googleAccessToken)).pipe(
@@ -395,7 +401,7 @@ layer(
         )
         const elapsed = Date.now() - started
         assert.strictEqual(identity.providerAccountId, "110169484474386276334")
-        assert.strictEqual(front.connections(), 3)
+        assert.strictEqual(front.proxy.connectionsAccepted(), 3)
         assert.strictEqual(google.requestsTo(googleUserInfo).length, 1)
         assert.isAtLeast(elapsed, 1_000)
       }))
@@ -403,13 +409,13 @@ layer(
     it.effect("three network errors in a row are a network error failure", () =>
       Effect.gen(function*() {
         const { google } = yield* resetFakes
-        const front = yield* makeFlakyFront(google.url, Number.POSITIVE_INFINITY)
+        const front = yield* flakyFront(google.url, Number.POSITIVE_INFINITY)
         const env = yield* fakeEnvironment
         const error = yield* identityFailure("google").pipe(
           Effect.provide(providersWith({ ...env, GOOGLE_USERINFO_URL: `${front.url}/oauth2/v3/userinfo` }))
         )
         assert.strictEqual(error.message, "Failed to retrieve Google user info: network error")
-        assert.strictEqual(front.connections(), 3)
+        assert.strictEqual(front.proxy.connectionsAccepted(), 3)
         assert.strictEqual(google.requestsTo(googleUserInfo).length, 0)
         assertNoSecrets(error)
       }))
@@ -417,7 +423,7 @@ layer(
     it.effect("an unreachable userinfo URL fails with network error after the retries", () =>
       Effect.gen(function*() {
         const env = yield* fakeEnvironment
-        const port = yield* closedPort
+        const port = yield* freePort
         const started = Date.now()
         const error = yield* identityFailure("google").pipe(
           Effect.provide(providersWith({ ...env, GOOGLE_USERINFO_URL: `http://127.0.0.1:${port}/oauth2/v3/userinfo` }))
@@ -429,7 +435,7 @@ layer(
     it.effect("an unreachable token URL fails with network error", () =>
       Effect.gen(function*() {
         const env = yield* fakeEnvironment
-        const port = yield* closedPort
+        const port = yield* freePort
         const error = yield* exchangeFailure("google").pipe(
           Effect.provide(providersWith({ ...env, GOOGLE_TOKEN_URL: `http://127.0.0.1:${port}/token` }))
         )
@@ -496,7 +502,7 @@ layer(
     it.effect("an unreachable token URL fails with network error", () =>
       Effect.gen(function*() {
         const env = yield* fakeEnvironment
-        const port = yield* closedPort
+        const port = yield* freePort
         const error = yield* exchangeFailure("github").pipe(
           Effect.provide(
             providersWith({ ...env, GITHUB_TOKEN_URL: `http://127.0.0.1:${port}/login/oauth/access_token` })
@@ -649,20 +655,20 @@ layer(
     it.effect("network errors on /user are retried, then fail with network error", () =>
       Effect.gen(function*() {
         const { github } = yield* resetFakes
-        const front = yield* makeFlakyFront(github.url, Number.POSITIVE_INFINITY)
+        const front = yield* flakyFront(github.url, Number.POSITIVE_INFINITY)
         const env = yield* fakeEnvironment
         const error = yield* identityFailure("github").pipe(
           Effect.provide(providersWith({ ...env, GITHUB_API_URL: front.url }))
         )
         assert.strictEqual(error.message, "Failed to retrieve GitHub user info: network error")
-        assert.strictEqual(front.connections(), 3)
+        assert.strictEqual(front.proxy.connectionsAccepted(), 3)
         assertNoSecrets(error)
       }))
 
     it.effect("two network errors then answers: /user and /user/emails both succeed", () =>
       Effect.gen(function*() {
         const { github } = yield* resetFakes
-        const front = yield* makeFlakyFront(github.url, 2)
+        const front = yield* flakyFront(github.url, 2)
         const env = yield* fakeEnvironment
         const identity = yield* OAuthProviders.use((providers) => providers.identity("github", githubAccessToken)).pipe(
           Effect.provide(providersWith({ ...env, GITHUB_API_URL: front.url }))
