@@ -11,7 +11,7 @@ import { CorsSettings } from "@cuebx/config"
 import { CuebxApi } from "@cuebx/contract"
 import { DatabaseLive } from "@cuebx/db"
 import { JobRunner } from "@cuebx/jobs"
-import { RequestId, requestIdFrom } from "@cuebx/observability"
+import { ProgramPlatform, RequestId, requestIdFrom } from "@cuebx/observability"
 import { Redis } from "@cuebx/redis"
 import {
   SupportHttp,
@@ -90,7 +90,9 @@ export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
     Layer.provideMerge(WorkspacesLive),
     Layer.provideMerge(Layer.mergeAll(Outbox.layer, MessageSecrets.layer)),
     Layer.provideMerge(broker),
-    Layer.provideMerge(Layer.mergeAll(DatabaseLive, Redis.layer))
+    Layer.provideMerge(Layer.mergeAll(DatabaseLive, Redis.layer)),
+    // Provided, not merged: the HTTP client of integrations is not the one tests call the API with.
+    Layer.provide(ProgramPlatform)
   )
 }))
 

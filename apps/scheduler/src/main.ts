@@ -5,7 +5,7 @@
 import { scheduledJobs, ScheduledJobServices } from "@cuebx/background"
 import { DatabaseLive } from "@cuebx/db"
 import { formatJobSchedule, JobRunner } from "@cuebx/jobs"
-import { runProgram } from "@cuebx/observability"
+import { ProgramPlatform, runProgram } from "@cuebx/observability"
 import { Effect, Layer } from "effect"
 
 const Started = Layer.effectDiscard(Effect.gen(function*() {
@@ -22,7 +22,7 @@ const Scheduler = Started.pipe(
   Layer.provide(JobRunner.layer(scheduledJobs)),
   Layer.provide(ScheduledJobServices),
   Layer.provide(Stopped),
-  Layer.provide(DatabaseLive)
+  Layer.provide(Layer.mergeAll(DatabaseLive, ProgramPlatform))
 )
 
 runProgram("cuebx-scheduler", Scheduler)

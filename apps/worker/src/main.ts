@@ -6,7 +6,7 @@
 import { QueueWorkers } from "@cuebx/background"
 import { Broker, OutboxRelayLive } from "@cuebx/broker"
 import { DatabaseLive } from "@cuebx/db"
-import { runProgram } from "@cuebx/observability"
+import { ProgramPlatform, runProgram } from "@cuebx/observability"
 import { Effect, Layer } from "effect"
 
 const Lifecycle = Layer.effectDiscard(Effect.gen(function*() {
@@ -20,6 +20,6 @@ runProgram(
   Layer.mergeAll(QueueWorkers, OutboxRelayLive).pipe(
     Layer.provide(Lifecycle),
     Layer.provide(Broker.layerConnected),
-    Layer.provide(DatabaseLive)
+    Layer.provide(Layer.mergeAll(DatabaseLive, ProgramPlatform))
   )
 )

@@ -4,13 +4,13 @@
  * hash the state records). An identity links to an existing account only on an email the
  * provider says is verified; a deleted or deactivated account never gets tokens.
  */
-import { CorsSettings, Environment } from "@cuebx/config"
+import { CallbackUrlSettings, isAllowedCallbackUrl } from "@cuebx/config"
 import { Redis } from "@cuebx/redis"
 import { Context, Data, Effect, Layer, Schema } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { Accounts, type ClientContext } from "./Accounts.ts"
 import { type OAuthIdentity, type OAuthProvider, OAuthProviders } from "./external/OAuthProviders.ts"
-import { isAllowedCallbackUrl, newOAuthState } from "./external/OAuthState.ts"
+import { newOAuthState } from "./external/OAuthState.ts"
 import { Sessions, type TokenPair } from "./Sessions.ts"
 import { type User, UsersRepo } from "./UsersRepo.ts"
 
@@ -74,8 +74,7 @@ export class OAuthSignIn extends Context.Service<OAuthSignIn, {
       const users = yield* UsersRepo
       const accounts = yield* Accounts
       const sessions = yield* Sessions
-      const cors = yield* CorsSettings
-      const production = (yield* Environment) === "production"
+      const callbackUrls = yield* CallbackUrlSettings
 
       const start = Effect.fn("OAuthSignIn.start")(function*(
         provider: OAuthProvider,
@@ -84,7 +83,7 @@ export class OAuthSignIn extends Context.Service<OAuthSignIn, {
         if (!providers.isConfigured(provider)) return yield* new OAuthNotConfigured({ provider })
         if (
           options.callbackUrl !== null &&
-          !isAllowedCallbackUrl(options.callbackUrl, { allowedOrigins: cors.allowOrigins, production })
+          !isAllowedCallbackUrl(options.callbackUrl, callbackUrls)
         ) {
           return yield* new InvalidCallbackUrl()
         }

@@ -3,6 +3,7 @@
  * secret is read through this module, so the production guard knows each one and its default.
  */
 import { Config, Redacted } from "effect"
+import { createHmac } from "node:crypto"
 
 export interface SecretSetting {
   readonly name: string
@@ -36,3 +37,10 @@ export const signingSecrets: ReadonlyArray<SecretSetting> = [
   StripeWebhookSecret,
   StripeApiKey
 ]
+
+/**
+ * HMAC-SHA256 of `message` under `secret`, in hex: how one-time codes, invitation tokens and API
+ * keys are stored (the reference's scheme, so its stored values keep matching).
+ */
+export const hmacHex = (key: Redacted.Redacted<string>, message: string): string =>
+  createHmac("sha256", Redacted.value(key)).update(message, "utf8").digest("hex")

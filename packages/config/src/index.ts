@@ -1,5 +1,6 @@
 export * from "./Admin.ts"
 export * from "./Backends.ts"
+export * from "./CallbackUrls.ts"
 export * from "./ConfigSource.ts"
 export * from "./Cors.ts"
 export * from "./Database.ts"

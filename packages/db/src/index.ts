@@ -1,2 +1,3 @@
 export * from "./Database.ts"
 export * from "./Migrations.ts"
+export * from "./Rows.ts"

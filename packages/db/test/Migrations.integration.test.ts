@@ -32,6 +32,22 @@ layer(DatabaseLive.pipe(Layer.provideMerge(TestInfra.layer())))(
         assert.deepStrictEqual(yield* runMigrations, [])
       }))
 
+    it.effect("indexes every foreign key, so deletes that cascade or set null never scan a table", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const unindexed = yield* sql<{ readonly tableName: string; readonly columnName: string }>`
+          SELECT c.conrelid::regclass::text AS table_name, a.attname AS column_name
+          FROM pg_constraint c
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+          WHERE c.contype = 'f' AND array_length(c.conkey, 1) = 1
+            AND NOT EXISTS (
+              SELECT 1 FROM pg_index i
+              WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1] AND i.indpred IS NULL
+            )
+          ORDER BY 1, 2`
+        assert.deepStrictEqual(unindexed.map((row) => `${row.tableName}.${row.columnName}`), [])
+      }))
+
     it.effect("answers the health probe", () =>
       Effect.gen(function*() {
         assert.isTrue(yield* pingDatabase)

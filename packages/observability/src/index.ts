@@ -1,5 +1,6 @@
 export * from "./Failures.ts"
 export * from "./Logging.ts"
+export * from "./Platform.ts"
 export * from "./Program.ts"
 export * from "./RequestId.ts"
 export * from "./Tracing.ts"

@@ -4,9 +4,8 @@
  * that address makes them a member. A pending invitation reserves a seat until it is accepted,
  * revoked or expires; an expired one no longer blocks inviting the address again.
  */
-import { appendToUrl, isAllowedCallbackUrl } from "@cuebx/auth"
 import { MessageSecrets, messageType, Outbox, Queues } from "@cuebx/broker"
-import { CorsSettings } from "@cuebx/config"
+import { appendToUrl, CallbackUrlSettings, isAllowedCallbackUrl } from "@cuebx/config"
 import {
   BadRequest,
   Conflict,
@@ -81,7 +80,7 @@ export class Invitations extends Context.Service<Invitations, {
       const outbox = yield* Outbox
       const secrets = yield* MessageSecrets
       const settings = yield* WorkspaceSettings
-      const cors = yield* CorsSettings
+      const callbackUrls = yield* CallbackUrlSettings
       const secret = Redacted.value(settings.tokenSecret)
       const hashToken = (token: string) => createHmac("sha256", secret).update(token).digest("hex")
       const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
@@ -110,10 +109,7 @@ export class Invitations extends Context.Service<Invitations, {
         input: { readonly email: string; readonly role: RoleName; readonly callbackUrl: string }
       ) {
         if (
-          !isAllowedCallbackUrl(input.callbackUrl, {
-            allowedOrigins: cors.allowOrigins,
-            production: settings.production
-          })
+          !isAllowedCallbackUrl(input.callbackUrl, callbackUrls)
         ) {
           return yield* new BadRequest({
             detail: "Invalid callback URL. Must be in allowed origins and use HTTPS in production."

@@ -3,11 +3,11 @@
  * the user's identity (GitHub's email chosen among the addresses GitHub says are verified).
  * States, accounts and sessions are not its business.
  */
+import { appendToUrl } from "@cuebx/config"
 import { describeRequestFailure } from "@cuebx/observability"
 import { Context, Data, Duration, Effect, Layer, Redacted, Schedule, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { OAuthSettings } from "./OAuthSettings.ts"
-import { appendToUrl } from "./OAuthState.ts"
 
 export type OAuthProvider = "google" | "github"
 

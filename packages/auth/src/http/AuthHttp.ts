@@ -3,6 +3,7 @@
  * reference set them), then the account flows, with domain failures mapped to the reference's
  * statuses and texts.
  */
+import { appendToUrl } from "@cuebx/config"
 import {
   BadRequest,
   Conflict,
@@ -17,7 +18,6 @@ import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { Accounts, type ClientContext, messages } from "../Accounts.ts"
 import { deviceInfo } from "../external/DeviceInfo.ts"
-import { appendToUrl } from "../external/OAuthState.ts"
 import { oauthCookieName, OAuthSignIn, oauthStateTtlSeconds } from "../OAuthSignIn.ts"
 import { Sessions, type TokenPair } from "../Sessions.ts"
 import { AuthRateLimits } from "./AuthRateLimits.ts"

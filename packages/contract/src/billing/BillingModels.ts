@@ -3,7 +3,7 @@
  * strings, enums lowercase.
  */
 import { Schema } from "effect"
-import { DecimalString, Timestamp } from "../Ids.ts"
+import { DecimalString, IsoTimestampString } from "../Ids.ts"
 
 export const PlanType = Schema.Literals(["free", "paid"]).annotate({ identifier: "PlanType" })
 
@@ -54,10 +54,10 @@ export const SubscriptionResponse = Schema.Struct({
   plan_id: Schema.String,
   status: SubscriptionStatus,
   seat_count: Schema.Int,
-  current_period_start: Schema.NullOr(Timestamp),
-  current_period_end: Schema.NullOr(Timestamp),
+  current_period_start: Schema.NullOr(IsoTimestampString),
+  current_period_end: Schema.NullOr(IsoTimestampString),
   cancel_at_period_end: Schema.Boolean,
-  canceled_at: Schema.NullOr(Timestamp),
+  canceled_at: Schema.NullOr(IsoTimestampString),
   credits_allocation: DecimalString,
   credits_used: DecimalString,
   plan: Schema.NullOr(PlanResponse)
@@ -69,10 +69,10 @@ export const CareerSubscriptionResponse = Schema.Struct({
   user_id: Schema.String,
   plan_id: Schema.String,
   status: SubscriptionStatus,
-  current_period_start: Schema.NullOr(Timestamp),
-  current_period_end: Schema.NullOr(Timestamp),
+  current_period_start: Schema.NullOr(IsoTimestampString),
+  current_period_end: Schema.NullOr(IsoTimestampString),
   cancel_at_period_end: Schema.Boolean,
-  canceled_at: Schema.NullOr(Timestamp),
+  canceled_at: Schema.NullOr(IsoTimestampString),
   plan: Schema.NullOr(PlanResponse)
 }).annotate({ identifier: "CareerSubscriptionResponse" })
 export type CareerSubscriptionResponse = typeof CareerSubscriptionResponse.Type

@@ -5,7 +5,7 @@
  */
 import { Schema } from "effect"
 import { EmailAddress } from "../Email.ts"
-import { DecimalString, Timestamp, TrimmedText } from "../Ids.ts"
+import { DecimalString, IsoTimestampString, TrimmedText } from "../Ids.ts"
 
 export const MemberRole = Schema.Literals(["owner", "admin", "member"]).annotate({ identifier: "MemberRole" })
 export type MemberRole = typeof MemberRole.Type
@@ -49,7 +49,7 @@ const workspaceFields = {
   status: WorkspaceStatus,
   is_personal: Schema.Boolean,
   description: Schema.NullOr(Schema.String),
-  created_at: Timestamp,
+  created_at: IsoTimestampString,
   owner_id: Schema.String,
   enabled_member_count: Schema.Int,
   total_member_count: Schema.Int,
@@ -71,7 +71,7 @@ export const WorkspaceMemberResponse = Schema.Struct({
   user_id: Schema.String,
   role: MemberRole,
   status: MemberStatus,
-  joined_at: Timestamp,
+  joined_at: IsoTimestampString,
   user_email: Schema.NullOr(Schema.String),
   user_name: Schema.NullOr(Schema.String),
   user_avatar_url: Schema.NullOr(Schema.String)
@@ -107,8 +107,8 @@ export const InvitationResponse = Schema.Struct({
   email: Schema.String,
   role: MemberRole,
   status: InvitationStatus,
-  expires_at: Timestamp,
-  created_at: Timestamp,
+  expires_at: IsoTimestampString,
+  created_at: IsoTimestampString,
   inviter_email: Schema.NullOr(Schema.String)
 }).annotate({ identifier: "InvitationResponse" })
 export type InvitationResponse = typeof InvitationResponse.Type
@@ -142,10 +142,10 @@ export const ApiKeyResponse = Schema.Struct({
   key_prefix: Schema.String,
   is_active: Schema.Boolean.annotate({ description: "Neither revoked nor expired" }),
   is_test_key: Schema.Boolean,
-  created_at: Timestamp,
-  expires_at: Schema.NullOr(Timestamp),
-  last_used_at: Schema.NullOr(Timestamp),
-  revoked_at: Schema.NullOr(Timestamp)
+  created_at: IsoTimestampString,
+  expires_at: Schema.NullOr(IsoTimestampString),
+  last_used_at: Schema.NullOr(IsoTimestampString),
+  revoked_at: Schema.NullOr(IsoTimestampString)
 }).annotate({ identifier: "APIKeyResponse" })
 export type ApiKeyResponse = typeof ApiKeyResponse.Type
 
