@@ -176,3 +176,22 @@ export class ServiceUnavailable extends Schema.Error<ServiceUnavailable>("Servic
   httpApiStatus: 503,
   description: "A dependency this request needs is not configured or is down"
 }) {}
+
+/**
+ * One translation table per domain and transport: every domain error tag mapped to the wire error
+ * it becomes. The result maps an error to exactly the wire errors of its own tags, so a handler
+ * that can fail with two domain errors declares just their two wire errors:
+ *
+ * ```ts
+ * const toWire = errorTranslation({
+ *   WorkspaceNotFound: () => new NotFound({ detail: "Workspace not found or access denied." }),
+ *   SeatsExhausted: (error) => new PaymentRequired({ detail: `No seats available. Current: ${error.seats} seats.` })
+ * })
+ * members.setStatus(...).pipe(Effect.mapError(toWire))
+ * ```
+ */
+export const errorTranslation = <
+  const Table extends Record<string, (error: never) => unknown>
+>(table: Table) =>
+<E extends { readonly _tag: keyof Table & string }>(error: E): ReturnType<Table[E["_tag"]]> =>
+  (table[error._tag] as (error: E) => ReturnType<Table[E["_tag"]]>)(error)

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Schema, SchemaAST } from "effect"
+import { Data, Schema, SchemaAST } from "effect"
 import * as Contract from "../src/index.ts"
 
 /** SPEC.md's status table, by meaning: every wire error class must be listed here. */
@@ -74,5 +74,21 @@ describe("wire errors", () => {
     assert.strictEqual(error.detail, "Rate limit exceeded. Try again in 42 seconds.")
     assert.strictEqual(error.retryAfterSeconds, 42)
     assert.strictEqual(Contract.TooManyRequests.rateLimited(0).retryAfterSeconds, 1)
+  })
+})
+
+describe("errorTranslation", () => {
+  class SeatsExhausted extends Data.TaggedError("SeatsExhausted")<{ readonly seats: number }> {}
+  class WorkspaceGone extends Data.TaggedError("WorkspaceGone")<{}> {}
+  const toWire = Contract.errorTranslation({
+    SeatsExhausted: (error: SeatsExhausted) => new Contract.PaymentRequired({ detail: `${error.seats} seats` }),
+    WorkspaceGone: () => new Contract.NotFound({ detail: "gone" })
+  })
+
+  it("maps each domain error through its own row", () => {
+    const seats = toWire(new SeatsExhausted({ seats: 3 }))
+    assert.instanceOf(seats, Contract.PaymentRequired)
+    assert.strictEqual(seats.detail, "3 seats")
+    assert.instanceOf(toWire(new WorkspaceGone()), Contract.NotFound)
   })
 })
