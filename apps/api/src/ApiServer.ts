@@ -12,6 +12,7 @@ import { CuebxApi } from "@cuebx/contract"
 import { DatabaseLive } from "@cuebx/db"
 import { JobRunner } from "@cuebx/jobs"
 import { ProgramPlatform, RequestId, requestIdFrom } from "@cuebx/observability"
+import { RequestLimits } from "@cuebx/ratelimit"
 import { Redis } from "@cuebx/redis"
 import {
   SupportHttp,
@@ -88,7 +89,7 @@ export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
     Layer.provideMerge(AuthLive),
     Layer.provideMerge(WorkspaceProvisioning),
     Layer.provideMerge(WorkspacesLive),
-    Layer.provideMerge(Layer.mergeAll(Outbox.layer, MessageSecrets.layer)),
+    Layer.provideMerge(Layer.mergeAll(Outbox.layer, MessageSecrets.layer, RequestLimits.layerConfigured)),
     Layer.provideMerge(broker),
     Layer.provideMerge(Layer.mergeAll(DatabaseLive, Redis.layer)),
     // Provided, not merged: the HTTP client of integrations is not the one tests call the API with.

@@ -6,7 +6,7 @@
 import { RateLimitBackend } from "@cuebx/config"
 import { TooManyRequests } from "@cuebx/contract"
 import { Redis } from "@cuebx/redis"
-import { Clock, Context, Effect, Layer } from "effect"
+import { Clock, Context, Effect, Layer, Schema } from "effect"
 import { RateLimitFailOpen } from "./RateLimitConfig.ts"
 import { redisScript } from "./RedisScript.ts"
 import {
@@ -26,16 +26,15 @@ export const redisKeyNamespace = "rate_limit:"
 const invalidRule = (rule: RateLimitRule) =>
   Effect.die(new Error(`Invalid rate-limit rule: limit ${rule.limit}, window ${String(rule.window)}`))
 
-const parseReply = (reply: unknown) => {
-  if (
-    Array.isArray(reply) && reply.length === 4 &&
-    reply.every((value): value is number => typeof value === "number" && Number.isSafeInteger(value))
-  ) {
-    const [allowed, previous, current, elapsedMs] = reply as [number, number, number, number]
-    return { allowed: allowed === 1, previous, current, elapsedMs }
-  }
-  throw new Error(`Unexpected rate-limit script reply: ${JSON.stringify(reply)}`)
-}
+const ScriptReply = Schema.Tuple([Schema.Int, Schema.Int, Schema.Int, Schema.Int])
+
+/** A reply of another shape means the script and this code disagree: a bug, never a reason to let requests through. */
+const parseReply = (reply: unknown) =>
+  Schema.decodeUnknownEffect(ScriptReply)(reply).pipe(
+    Effect.map(([allowed, previous, current, elapsedMs]) => ({ allowed: allowed === 1, previous, current, elapsedMs })),
+    Effect.catchTag("SchemaError", () =>
+      Effect.die(new Error(`Unexpected rate-limit script reply: ${JSON.stringify(reply)}`)))
+  )
 
 export class RateLimiter extends Context.Service<RateLimiter, {
   /** Counts the request against `key` if `rule` admits it; denied requests are not counted. */
@@ -67,11 +66,10 @@ export class RateLimiter extends Context.Service<RateLimiter, {
         if (millis === undefined) return yield* invalidRule(rule)
         const { limit, windowMs } = millis
         const now = Math.floor(yield* Clock.currentTimeMillis)
-        return yield* redis.use(async (client) =>
-          parseReply(await script.run(client, [redisKeyNamespace + key], [now, windowMs, limit]))
-        ).pipe(
+        return yield* redis.use((client) => script.run(client, [redisKeyNamespace + key], [now, windowMs, limit])).pipe(
+          Effect.flatMap(parseReply),
           Effect.map((reply) => decide(limit, windowMs, reply.elapsedMs, reply, reply.allowed)),
-          Effect.catch((error) =>
+          Effect.catchTag("RedisError", (error) =>
             Effect.logWarning(
               failOpen
                 ? "Rate limiter unavailable: allowing the request (RATE_LIMIT_FAIL_OPEN=true)"
@@ -87,8 +85,7 @@ export class RateLimiter extends Context.Service<RateLimiter, {
                   resetSeconds: Math.ceil(windowMs / 1000)
                 }
                 : { allowed: false, limit, remaining: 0, retryAfterSeconds: 1, resetSeconds: 1 }
-            ))
-          )
+            )))
         )
       })
       return RateLimiter.of({ consume })

@@ -37,5 +37,10 @@ export class RequestLimits extends Context.Service<RequestLimits, {
         byEmail: (email, route, limit) => limited(emailKey(email, route), limit)
       })
     })
-  ).pipe(Layer.provide(Layer.mergeAll(RateLimiter.layer, ClientIp.layer)))
+  )
+
+  /** On the limiter and client address of `RATE_LIMIT_BACKEND` and `TRUSTED_PROXY_COUNT`: what a program provides once. */
+  static readonly layerConfigured = RequestLimits.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(RateLimiter.layer, ClientIp.layer))
+  )
 }

@@ -1,7 +1,7 @@
 import { Redis } from "@cuebx/redis"
 import { captureLogs, TestEnvironment, TestInfra } from "@cuebx/testing"
 import { assert, it, layer } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Layer } from "effect"
+import { Cause, ConfigProvider, Duration, Effect, Exit, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { RateLimiter } from "../src/RateLimiter.ts"
 import { redisScript } from "../src/RedisScript.ts"
@@ -43,6 +43,16 @@ layer(
       assert.isFalse((yield* limiter.consume(key, perMinute(3))).allowed)
       yield* TestClock.adjust(Duration.millis(1))
       assert.isTrue((yield* limiter.consume(key, perMinute(3))).allowed)
+    })))
+
+  it.effect("a reply the script should never give is a defect, not a reason to let the request through", () =>
+    withTestClock(Effect.gen(function*() {
+      const limiter = yield* RateLimiter
+      const redis = yield* Redis
+      // A count beyond what Redis can return as an integer: the script's reply no longer fits.
+      yield* redis.use((client) => client.hset("rate_limit:ip:9.9.9.9:/corrupt", { w: 0, c: "1e20", p: 0 }))
+      const exit = yield* Effect.exit(limiter.consume("ip:9.9.9.9:/corrupt", perMinute(5)))
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
     })))
 
   it.effect("slides, and does not count denied requests", () =>

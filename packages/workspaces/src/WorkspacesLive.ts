@@ -1,9 +1,8 @@
 /**
- * The workspace services wired together, with the billing reads they rely on and the per-user
- * rate limits of their handlers. Needs the database, the outbox and its secrets from the caller.
+ * The workspace services wired together, with the billing reads they rely on Needs the database, the outbox and its
+ * secrets, and the request limits of the handlers, from the caller.
  */
 import { Plans, Subscriptions } from "@cuebx/billing"
-import { RequestLimits } from "@cuebx/ratelimit"
 import { Layer } from "effect"
 import { ApiKeys } from "./ApiKeys.ts"
 import { Invitations } from "./Invitations.ts"
@@ -28,6 +27,5 @@ export const WorkspacesLive = Layer.mergeAll(
   Members.layer,
   Invitations.layer,
   ApiKeys.layer,
-  SalesInquiries.layer,
-  RequestLimits.layer
+  SalesInquiries.layer
 ).pipe(Layer.provideMerge(Policy))

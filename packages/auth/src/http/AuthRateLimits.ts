@@ -32,5 +32,5 @@ export class AuthRateLimits extends Context.Service<AuthRateLimits, {
         production: Effect.succeed(production)
       })
     })
-  ).pipe(Layer.provide(Layer.mergeAll(RequestLimits.layer, ClientIp.layer)))
+  )
 }
