@@ -3,7 +3,7 @@
  * request context and logging, the infrastructure they need, and the Node HTTP server.
  * `ApiRoutes` is what tests serve in-process; `ApiServer` is what `main.ts` launches.
  */
-import { AccountHttp, AuthenticationLive, AuthHttp, AuthLive } from "@cuebx/auth"
+import { AccountDeletion, AccountHttp, AuthenticationLive, AuthHttp, AuthLive } from "@cuebx/auth"
 import { QueueWorkers, scheduledJobs, ScheduledJobServices } from "@cuebx/background"
 import { CareerSubscriptionsHttp, PlanCatalogue, PlansHttp } from "@cuebx/billing"
 import { Broker, DeadLetters, DeadLettersHttp, MessageSecrets, Outbox, OutboxRelayLive } from "@cuebx/broker"
@@ -87,7 +87,7 @@ export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
     PlanCatalogue.layerEnsureLoaded
   ).pipe(
     Layer.provideMerge(AuthLive),
-    Layer.provideMerge(WorkspaceProvisioning),
+    Layer.provideMerge(Layer.mergeAll(WorkspaceProvisioning, AccountDeletion.layerNone)),
     Layer.provideMerge(WorkspacesLive),
     Layer.provideMerge(Layer.mergeAll(Outbox.layer, MessageSecrets.layer, RequestLimits.layerConfigured)),
     Layer.provideMerge(broker),

@@ -36,6 +36,16 @@ export class PostSignupProvisioning extends Context.Service<PostSignupProvisioni
   )
 }
 
+/**
+ * What other domains do when an account is deleted, in the deletion's transaction (workspaces
+ * hide the deleted account's memberships). Filled by the workspaces package.
+ */
+export class AccountDeletion extends Context.Service<AccountDeletion, {
+  accountDeleted(userId: string): Effect.Effect<void>
+}>()("@cuebx/auth/AccountDeletion") {
+  static readonly layerNone = Layer.succeed(AccountDeletion, AccountDeletion.of({ accountDeleted: () => Effect.void }))
+}
+
 export interface ClientContext {
   readonly deviceInfo: string | null
   readonly ipAddress: string | null
@@ -115,6 +125,7 @@ export class Accounts extends Context.Service<Accounts, {
       const outbox = yield* Outbox
       const cloudinary = yield* Cloudinary
       const provisioning = yield* PostSignupProvisioning
+      const deletion = yield* AccountDeletion
 
       // A failure rolls the claim back and is logged, not fatal: the sign-in goes on, and the next
       // one (or the activate endpoints) provisions the user.
@@ -291,6 +302,7 @@ export class Accounts extends Context.Service<Accounts, {
         yield* sql.withTransaction(Effect.gen(function*() {
           yield* users.softDelete(userId)
           yield* sessions.revokeAll(userId, "account_deleted")
+          yield* deletion.accountDeleted(userId)
         })).pipe(Effect.orDie)
       })
 

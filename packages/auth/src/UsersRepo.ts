@@ -19,6 +19,14 @@ export interface User {
   readonly updatedAt: Date
 }
 
+/** What other domains may show of a user. */
+export interface UserProfile {
+  readonly id: string
+  readonly email: string
+  readonly fullName: string | null
+  readonly avatarUrl: string | null
+}
+
 export type OAuthProviderName = "google" | "github"
 
 export class EmailTaken extends Data.TaggedError("EmailTaken")<{ readonly email: string }> {}
@@ -30,6 +38,8 @@ const first = <A>(rows: ReadonlyArray<A>) => rows[0]
 export class UsersRepo extends Context.Service<UsersRepo, {
   findByEmail(email: string): Effect.Effect<User | undefined>
   findById(id: string): Effect.Effect<User | undefined>
+  /** The profiles of the live users among `ids` (deleted and unknown ones are left out). */
+  profiles(ids: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, UserProfile>>
   /** Including deleted ones (the authentication check tells "deleted" from "unknown"). */
   findAnyById(id: string): Effect.Effect<User | undefined>
   create(user: {
@@ -74,6 +84,14 @@ export class UsersRepo extends Context.Service<UsersRepo, {
           ),
         findById: (id) =>
           sql<User>`SELECT * FROM users WHERE id = ${id} AND NOT is_deleted`.pipe(Effect.map(first), Effect.orDie),
+        profiles: (ids) =>
+          ids.length === 0
+            ? Effect.succeed(new Map())
+            : sql<UserProfile>`
+              SELECT id, email, full_name, avatar_url FROM users WHERE id IN ${sql.in(ids)} AND NOT is_deleted`.pipe(
+              Effect.map((rows) => new Map(rows.map((row) => [row.id, row]))),
+              Effect.orDie
+            ),
         findAnyById: (id) => sql<User>`SELECT * FROM users WHERE id = ${id}`.pipe(Effect.map(first), Effect.orDie),
         create: (user) =>
           sql<User>`
