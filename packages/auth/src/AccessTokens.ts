@@ -52,7 +52,8 @@ export class AccessTokens extends Context.Service<AccessTokens, {
         )
       })
 
-      const verify = Effect.fn("AccessTokens.verify")(function*(token: string) {
+      // Untraced: it runs on every authenticated request, inside the Bearer check's span.
+      const verify = Effect.fnUntraced(function*(token: string) {
         const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
         const { payload } = yield* Effect.tryPromise({
           try: () =>
@@ -65,13 +66,17 @@ export class AccessTokens extends Context.Service<AccessTokens, {
             }),
           catch: () => new InvalidAccessToken({ detail: "Invalid or expired access token" })
         })
-        if (payload.type !== "access" || typeof payload.sub !== "string" || !uuid.test(payload.sub)) {
+        const sid = payload["sid"]
+        if (
+          payload.type !== "access" || typeof payload.sub !== "string" || !uuid.test(payload.sub) ||
+          (sid !== undefined && (typeof sid !== "string" || !uuid.test(sid)))
+        ) {
           return yield* new InvalidAccessToken({ detail: "Invalid access token" })
         }
         return {
           userId: payload.sub,
           email: typeof payload["email"] === "string" ? payload["email"] : "",
-          sessionId: typeof payload["sid"] === "string" ? payload["sid"] : null
+          sessionId: typeof sid === "string" ? sid : null
         }
       })
 

@@ -5,14 +5,16 @@
  * send every email through the outbox in the transaction of the write that causes it.
  */
 import { messageType, Outbox, Queues } from "@cuebx/broker"
+import type { OAuthProvider } from "@cuebx/contract"
+import { transactionWith } from "@cuebx/db"
 import { PasswordResetConfirmationPayload } from "@cuebx/email"
-import { Cause, Context, Data, Effect, Layer } from "effect"
+import { Cause, Context, Data, DateTime, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { Cloudinary } from "./external/Cloudinary.ts"
 import { type OtpInvalid, Otps, type OtpTooManyAttempts } from "./Otps.ts"
 import { Passwords } from "./Passwords.ts"
 import { Sessions, type TokenPair } from "./Sessions.ts"
-import { type OAuthProviderName, type User, UsersRepo } from "./UsersRepo.ts"
+import { type User, UsersRepo } from "./UsersRepo.ts"
 
 export class EmailAlreadyRegistered extends Data.TaggedError("EmailAlreadyRegistered")<{}> {}
 export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<{}> {}
@@ -22,6 +24,8 @@ export class WrongCurrentPassword extends Data.TaggedError("WrongCurrentPassword
 export class NoPasswordSet extends Data.TaggedError("NoPasswordSet")<{}> {}
 export class AvatarNotAllowed extends Data.TaggedError("AvatarNotAllowed")<{}> {}
 export class AccountGone extends Data.TaggedError("AccountGone")<{}> {}
+/** An access token names a user that does not exist (never did, or was purged). */
+export class UserNotFound extends Data.TaggedError("UserNotFound")<{}> {}
 
 /**
  * What a verified new user gets (the personal workspace and the free plans, filled in by the
@@ -53,22 +57,10 @@ export interface ClientContext {
 
 export interface Profile {
   readonly user: User
-  readonly oauthProviders: ReadonlyArray<OAuthProviderName>
+  readonly oauthProviders: ReadonlyArray<OAuthProvider>
 }
 
 const passwordChangedEmail = messageType(Queues.passwordResetConfirmationEmails, PasswordResetConfirmationPayload)
-
-export const messages = {
-  signedUp: "Verification code sent to your email",
-  verificationSent: "If the email exists, a verification code has been sent",
-  signinCodeSent: "If the email exists, a sign-in code has been sent",
-  resetSent: "If the email exists and has a password, a reset code has been sent",
-  passwordReset: "Password has been reset successfully",
-  passwordChanged: "Password changed successfully. You have been signed out from other devices.",
-  accountDeleted: "Account has been deleted",
-  signedOut: "Successfully signed out",
-  notSignedOut: "Token not found or already revoked"
-} as const
 
 export class Accounts extends Context.Service<Accounts, {
   signup(
@@ -117,7 +109,7 @@ export class Accounts extends Context.Service<Accounts, {
   static readonly layer = Layer.effect(
     Accounts,
     Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
+      const transaction = transactionWith(yield* SqlClient.SqlClient)
       const users = yield* UsersRepo
       const passwords = yield* Passwords
       const otps = yield* Otps
@@ -131,10 +123,10 @@ export class Accounts extends Context.Service<Accounts, {
       // one (or the activate endpoints) provisions the user.
       const provisionOnce = Effect.fn("Accounts.provisionOnce")(function*(user: User) {
         if (user.provisionedAt !== null) return
-        yield* sql.withTransaction(Effect.gen(function*() {
-          if (yield* users.claimProvisioning(user.id)) yield* provisioning.provision(user)
+        const now = yield* DateTime.now
+        yield* transaction(Effect.gen(function*() {
+          if (yield* users.claimProvisioning(user.id, now)) yield* provisioning.provision(user)
         })).pipe(
-          Effect.orDie,
           Effect.catchCauseIf(
             (cause) => !Cause.hasInterrupts(cause),
             (cause) => Effect.logError("Post-signup provisioning failed; it will be retried", cause)
@@ -144,7 +136,7 @@ export class Accounts extends Context.Service<Accounts, {
 
       const live = (userId: string) =>
         users.findById(userId).pipe(
-          Effect.flatMap((user) => user === undefined ? Effect.fail(new AccountGone()) : Effect.succeed(user))
+          Effect.flatMap(Option.match({ onNone: () => Effect.fail(new AccountGone()), onSome: Effect.succeed }))
         )
 
       const profileOf = (user: User) =>
@@ -155,9 +147,9 @@ export class Accounts extends Context.Service<Accounts, {
         readonly password: string
         readonly fullName: string | null
       }) {
-        if ((yield* users.findByEmail(input.email)) !== undefined) return yield* new EmailAlreadyRegistered()
+        if (Option.isSome(yield* users.findByEmail(input.email))) return yield* new EmailAlreadyRegistered()
         const passwordHash = yield* passwords.hash(input.password)
-        yield* sql.withTransaction(Effect.gen(function*() {
+        yield* transaction(Effect.gen(function*() {
           const user = yield* users.create({ email: input.email, passwordHash, fullName: input.fullName })
           yield* otps.issue({
             email: user.email,
@@ -165,20 +157,25 @@ export class Accounts extends Context.Service<Accounts, {
             userId: user.id,
             userName: user.fullName
           })
-        })).pipe(
-          Effect.catchTag("EmailTaken", () => Effect.fail(new EmailAlreadyRegistered())),
-          Effect.catchTag("SqlError", Effect.die)
-        )
+        })).pipe(Effect.catchTag("EmailTaken", () => Effect.fail(new EmailAlreadyRegistered())))
       })
 
       const startSession = (user: User, rememberMe: boolean, client: ClientContext) =>
         sessions.start(user, { rememberMe, deviceInfo: client.deviceInfo, ipAddress: client.ipAddress })
 
+      /** The user a valid code was issued to: codes go only to live users, and deleting one retires them. */
+      const provenUser = (email: string) =>
+        users.findByEmail(email).pipe(
+          Effect.flatMap(Option.match({
+            onNone: () => Effect.die("the user of a valid code is gone"),
+            onSome: Effect.succeed
+          }))
+        )
+
       /** After a code proved the user owns the address: verified and provisioned. */
       const signinProvenEmail = (email: string) =>
         Effect.gen(function*() {
-          const user = yield* users.findByEmail(email)
-          if (user === undefined) return yield* Effect.die("the user of a valid code is gone")
+          const user = yield* provenUser(email)
           if (!user.emailVerified) yield* users.markEmailVerified(user.id)
           yield* provisionOnce(user)
           return user
@@ -193,7 +190,7 @@ export class Accounts extends Context.Service<Accounts, {
       )
 
       const resendVerification = Effect.fn("Accounts.resendVerification")(function*(email: string) {
-        const user = yield* users.findByEmail(email)
+        const user = Option.getOrUndefined(yield* users.findByEmail(email))
         if (user !== undefined && !user.emailVerified && user.isActive) {
           yield* otps.issue({ email, purpose: "email_verification", userId: user.id, userName: user.fullName })
         }
@@ -205,7 +202,7 @@ export class Accounts extends Context.Service<Accounts, {
         rememberMe: boolean,
         client: ClientContext
       ) {
-        const user = yield* users.findByEmail(email)
+        const user = Option.getOrUndefined(yield* users.findByEmail(email))
         // Always one Argon2 verification, so an unknown email answers in the same time.
         const check = yield* passwords.verify(password, user?.passwordHash ?? null)
         if (user === undefined || !check.valid) return yield* new InvalidCredentials()
@@ -220,7 +217,7 @@ export class Accounts extends Context.Service<Accounts, {
       })
 
       const requestSigninCode = Effect.fn("Accounts.requestSigninCode")(function*(email: string) {
-        const user = yield* users.findByEmail(email)
+        const user = Option.getOrUndefined(yield* users.findByEmail(email))
         if (user !== undefined && user.isActive) {
           yield* otps.issue({ email, purpose: "sign_in", userId: user.id, userName: user.fullName })
         }
@@ -239,7 +236,7 @@ export class Accounts extends Context.Service<Accounts, {
       })
 
       const requestPasswordReset = Effect.fn("Accounts.requestPasswordReset")(function*(email: string) {
-        const user = yield* users.findByEmail(email)
+        const user = Option.getOrUndefined(yield* users.findByEmail(email))
         // OAuth-only users get a code too: it is how they set a first password.
         if (user !== undefined && user.isActive) {
           yield* otps.issue({ email, purpose: "password_reset", userId: user.id, userName: user.fullName })
@@ -252,14 +249,13 @@ export class Accounts extends Context.Service<Accounts, {
         newPassword: string
       ) {
         yield* otps.verify(email, "password_reset", code)
-        const user = yield* users.findByEmail(email)
-        if (user === undefined) return yield* Effect.die("the user of a valid code is gone")
+        const user = yield* provenUser(email)
         const passwordHash = yield* passwords.hash(newPassword)
-        yield* sql.withTransaction(Effect.gen(function*() {
+        yield* transaction(Effect.gen(function*() {
           yield* users.setPasswordHash(user.id, passwordHash)
           yield* sessions.revokeAll(user.id, "password_reset")
           yield* outbox.enqueue(passwordChangedEmail, { email: user.email, user_name: user.fullName })
-        })).pipe(Effect.orDie)
+        }))
       })
 
       const changePassword = Effect.fn("Accounts.changePassword")(function*(
@@ -273,15 +269,17 @@ export class Accounts extends Context.Service<Accounts, {
         const check = yield* passwords.verify(current, user.passwordHash)
         if (!check.valid) return yield* new WrongCurrentPassword()
         const passwordHash = yield* passwords.hash(next)
-        yield* sql.withTransaction(Effect.gen(function*() {
+        yield* transaction(Effect.gen(function*() {
           yield* users.setPasswordHash(user.id, passwordHash)
           yield* sessions.revokeAll(user.id, "password_change", sessionId)
           yield* outbox.enqueue(passwordChangedEmail, { email: user.email, user_name: user.fullName })
-        })).pipe(Effect.orDie)
+        }))
       })
 
       const profile = Effect.fn("Accounts.profile")(function*(userId: string) {
-        return yield* profileOf(yield* live(userId))
+        const found = yield* users.findWithProviders(userId)
+        if (Option.isNone(found)) return yield* new AccountGone()
+        return found.value
       })
 
       const updateProfile = Effect.fn("Accounts.updateProfile")(function*(
@@ -294,16 +292,17 @@ export class Accounts extends Context.Service<Accounts, {
           return yield* new AvatarNotAllowed()
         }
         const updated = yield* users.updateProfile(userId, changes)
-        if (updated === undefined) return yield* new AccountGone()
-        return yield* profileOf(updated)
+        if (Option.isNone(updated)) return yield* new AccountGone()
+        return yield* profileOf(updated.value)
       })
 
       const deleteAccount = Effect.fn("Accounts.deleteAccount")(function*(userId: string) {
-        yield* sql.withTransaction(Effect.gen(function*() {
-          yield* users.softDelete(userId)
+        const now = yield* DateTime.now
+        yield* transaction(Effect.gen(function*() {
+          yield* users.softDelete(userId, now)
           yield* sessions.revokeAll(userId, "account_deleted")
           yield* deletion.accountDeleted(userId)
-        })).pipe(Effect.orDie)
+        }))
       })
 
       return Accounts.of({

@@ -1,11 +1,12 @@
 /**
  * The scheduler jobs of auth: purge accounts deleted longer than the retention period ago
- * (daily 03:00 UTC, as the reference), and clean expired sessions, tokens and codes.
+ * (daily 03:00 UTC, as the reference), and clean expired sessions, tokens and codes. Both read
+ * the time from the `Clock`, like the flows that stamp the rows they delete.
  */
 import { defineJob } from "@cuebx/jobs"
-import { Effect } from "effect"
+import { DateTime, Effect } from "effect"
 import { AuthSettings } from "./AuthSettings.ts"
-import { cleanupExpiredSessions } from "./Sessions.ts"
+import { cleanupExpiredSessions } from "./SessionsRepo.ts"
 import { UsersRepo } from "./UsersRepo.ts"
 
 export const purgeDeletedUsersJob = defineJob({
@@ -14,9 +15,9 @@ export const purgeDeletedUsersJob = defineJob({
   run: Effect.gen(function*() {
     const settings = yield* AuthSettings
     const users = yield* UsersRepo
-    const cutoff = new Date(Date.now() - settings.retentionDays * 24 * 60 * 60 * 1000)
+    const cutoff = DateTime.subtract(yield* DateTime.now, { days: settings.retentionDays })
     const purged = yield* users.purgeDeletedBefore(cutoff)
-    yield* Effect.logInfo("Deleted accounts purged", { purged, cutoff: cutoff.toISOString() })
+    yield* Effect.logInfo("Deleted accounts purged", { purged, cutoff: DateTime.formatIso(cutoff) })
   })
 })
 

@@ -13,10 +13,12 @@ import { OAuthSignIn } from "./OAuthSignIn.ts"
 import { Otps } from "./Otps.ts"
 import { Passwords } from "./Passwords.ts"
 import { Sessions } from "./Sessions.ts"
+import { SessionsRepo } from "./SessionsRepo.ts"
 import { UsersRepo } from "./UsersRepo.ts"
 
 const Core = Layer.mergeAll(
   UsersRepo.layer,
+  SessionsRepo.layer,
   AccessTokens.layer,
   Passwords.layer,
   MessageSecrets.layer,

@@ -1,45 +1,52 @@
 /**
  * The Bearer check every protected endpoint shares: a valid access token of a live, active user
- * whose session is still open (signing out takes effect at once, not when the token expires).
- * The answers and their order are the reference's.
+ * whose session is still open (signing out takes effect at once, not when the token expires),
+ * in one query for the user with their session. The answers and their order are the reference's.
  */
-import { Authentication, CurrentUser, Forbidden, Unauthorized } from "@cuebx/contract"
-import { Effect, Layer, Redacted } from "effect"
-import { AccessTokens } from "./AccessTokens.ts"
-import { Sessions } from "./Sessions.ts"
+import { Authentication, CurrentUser, Unauthorized } from "@cuebx/contract"
+import { DateTime, Effect, Layer, Option, Redacted } from "effect"
+import { AccessTokens, InvalidAccessToken } from "./AccessTokens.ts"
+import { AccountDeactivated, AccountGone, UserNotFound } from "./Accounts.ts"
+import { bearerErrors } from "./http/AuthErrors.ts"
 import { UsersRepo } from "./UsersRepo.ts"
-
-const unauthorized = (detail: string) => Effect.fail(new Unauthorized({ detail }))
 
 export const AuthenticationLive = Layer.effect(
   Authentication,
   Effect.gen(function*() {
     const tokens = yield* AccessTokens
     const users = yield* UsersRepo
-    const sessions = yield* Sessions
+
+    // Untraced, one span per request: this runs before every protected endpoint.
+    const currentUser = Effect.fnUntraced(function*(token: string) {
+      const claims = yield* tokens.verify(token)
+      const found = yield* users.authenticate(claims.userId, claims.sessionId, yield* DateTime.now)
+      if (Option.isNone(found)) return yield* new UserNotFound()
+      const user = found.value
+      if (user.isDeleted) return yield* new AccountGone()
+      if (!user.isActive) return yield* new AccountDeactivated()
+      if (claims.sessionId !== null && !user.sessionLive) {
+        return yield* new InvalidAccessToken({ detail: "Invalid or expired access token" })
+      }
+      return CurrentUser.of({
+        id: user.id,
+        email: user.email,
+        emailVerified: user.emailVerified,
+        fullName: user.fullName,
+        sessionId: claims.sessionId
+      })
+    })
+
+    const check = (token: string) =>
+      token === ""
+        ? Effect.fail(new Unauthorized({ detail: "Not authenticated" }))
+        : currentUser(token).pipe(Effect.mapError(bearerErrors), Effect.withSpan("Authentication.bearer"))
+
     return Authentication.of({
       bearer: (httpEffect, { credential }) =>
-        Effect.gen(function*() {
-          const token = Redacted.value(credential)
-          if (token === "") return yield* unauthorized("Not authenticated")
-          const claims = yield* tokens.verify(token).pipe(
-            Effect.catchTag("InvalidAccessToken", (error) => unauthorized(error.detail))
-          )
-          const user = yield* users.findAnyById(claims.userId)
-          if (user === undefined) return yield* unauthorized("User not found")
-          if (user.isDeleted) return yield* unauthorized("User account has been deleted")
-          if (!user.isActive) return yield* new Forbidden({ detail: "User account is deactivated" })
-          if (claims.sessionId !== null && !(yield* sessions.isLive(claims.sessionId))) {
-            return yield* unauthorized("Invalid or expired access token")
-          }
-          return yield* Effect.provideService(httpEffect, CurrentUser, {
-            id: user.id,
-            email: user.email,
-            emailVerified: user.emailVerified,
-            fullName: user.fullName,
-            sessionId: claims.sessionId
-          })
-        }).pipe(Effect.withSpan("Authentication.bearer"))
+        Effect.flatMap(
+          check(Redacted.value(credential)),
+          (user) => Effect.provideService(httpEffect, CurrentUser, user)
+        )
     })
   })
 )

@@ -2,23 +2,25 @@
  * Sign-in with Google or GitHub. The state is random, stored in Redis for ten minutes, single
  * use (taken with GETDEL), tied to the provider and to the browser that started (a cookie whose
  * hash the state records). An identity links to an existing account only on an email the
- * provider says is verified; a deleted or deactivated account never gets tokens.
+ * provider says is verified; a deleted or deactivated account never gets tokens. Redis not
+ * answering is `OAuthUnavailable` (and a log line), never mistaken for a bad state.
  */
 import { CallbackUrlSettings, isAllowedCallbackUrl } from "@cuebx/config"
 import { Redis } from "@cuebx/redis"
-import { Context, Data, Effect, Layer, Schema } from "effect"
+import { Context, Data, Effect, Layer, Option, Schema } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { Accounts, type ClientContext } from "./Accounts.ts"
 import { type OAuthIdentity, type OAuthProvider, OAuthProviders } from "./external/OAuthProviders.ts"
 import { newOAuthState } from "./external/OAuthState.ts"
 import { Sessions, type TokenPair } from "./Sessions.ts"
-import { type User, UsersRepo } from "./UsersRepo.ts"
+import { UsersRepo } from "./UsersRepo.ts"
 
 export const oauthCookieName = "cuebx_oauth"
 export const oauthStateTtlSeconds = 600
 
 export class OAuthNotConfigured extends Data.TaggedError("OAuthNotConfigured")<{ readonly provider: OAuthProvider }> {}
 export class InvalidCallbackUrl extends Data.TaggedError("InvalidCallbackUrl")<{}> {}
+/** Redis, which holds the states, did not answer. */
 export class OAuthUnavailable extends Data.TaggedError("OAuthUnavailable")<{}> {}
 
 /** A failed callback; with a trusted `callbackUrl` the browser is sent back there with `error`. */
@@ -39,6 +41,12 @@ const StoredState = Schema.fromJsonString(Schema.Struct({
 const stateKey = (state: string) => `oauth_state:${state}`
 
 const digest = (value: string) => createHash("sha256").update(value).digest("hex")
+
+/** Redis failed: logged here, answered 503 by the HTTP layer. */
+const unavailable = (doing: "storing" | "reading", cause: unknown) =>
+  Effect.logError(`OAuth state unavailable: Redis failed ${doing} it`, cause).pipe(
+    Effect.andThen(Effect.fail(new OAuthUnavailable()))
+  )
 
 export interface OAuthStart {
   readonly authorizationUrl: string
@@ -64,7 +72,10 @@ export class OAuthSignIn extends Context.Service<OAuthSignIn, {
     callback: OAuthCallback,
     browserBinding: string | undefined,
     client: ClientContext
-  ): Effect.Effect<{ readonly tokens: TokenPair; readonly callbackUrl: string | null }, OAuthCallbackFailed>
+  ): Effect.Effect<
+    { readonly tokens: TokenPair; readonly callbackUrl: string | null },
+    OAuthCallbackFailed | OAuthUnavailable
+  >
 }>()("@cuebx/auth/OAuthSignIn") {
   static readonly layer = Layer.effect(
     OAuthSignIn,
@@ -96,7 +107,7 @@ export class OAuthSignIn extends Context.Service<OAuthSignIn, {
           browser: digest(browserBinding)
         }).pipe(Effect.orDie)
         yield* redis.use((client) => client.set(stateKey(state), stored, "EX", oauthStateTtlSeconds)).pipe(
-          Effect.mapError(() => new OAuthUnavailable())
+          Effect.catchTag("RedisError", (error) => unavailable("storing", error.cause))
         )
         return { authorizationUrl: providers.authorizationUrl(provider, state), state, browserBinding }
       })
@@ -104,7 +115,7 @@ export class OAuthSignIn extends Context.Service<OAuthSignIn, {
       /** Takes the state (once); undefined when unknown, expired, replayed, foreign or for another provider. */
       const takeState = (provider: OAuthProvider, state: string, browserBinding: string | undefined) =>
         redis.use((client) => client.getdel(stateKey(state))).pipe(
-          Effect.orElseSucceed(() => null),
+          Effect.catchTag("RedisError", (error) => unavailable("reading", error.cause)),
           Effect.flatMap((raw) =>
             raw === null
               ? Effect.succeed(undefined)
@@ -125,12 +136,13 @@ export class OAuthSignIn extends Context.Service<OAuthSignIn, {
       ) =>
         Effect.gen(function*() {
           const linked = yield* users.findByOAuthAccount(identity.provider, identity.providerAccountId)
-          if (linked !== undefined) return linked
+          if (Option.isSome(linked)) return linked.value
           if (identity.email === null) {
             return yield* fail("The provider did not share an email address.", "email_missing")
           }
-          const existing = yield* users.findByEmail(identity.email)
-          if (existing !== undefined) {
+          const found = yield* users.findByEmail(identity.email)
+          if (Option.isSome(found)) {
+            const existing = found.value
             if (!identity.emailVerified) {
               return yield* fail(
                 "An account with this email already exists; sign in to it first to link this provider.",
@@ -181,7 +193,7 @@ export class OAuthSignIn extends Context.Service<OAuthSignIn, {
           Effect.flatMap((accessToken) => providers.identity(provider, accessToken)),
           Effect.mapError((error) => fail(error.message, "oauth_error"))
         )
-        const user: User = yield* resolveUser(identity, fail)
+        const user = yield* resolveUser(identity, fail)
         if (!user.isActive) return yield* fail("User account is deactivated", "account_deactivated", 403)
         yield* users.fillProfileFromProvider(user.id, identity.name, identity.picture)
         if (identity.emailVerified && identity.email === user.email && !user.emailVerified) {

@@ -3,32 +3,38 @@
  * digits, stored as an HMAC bound to the email and purpose, compared in constant time, single
  * use, `OTP_MAX_ATTEMPTS` wrong guesses at most (counted under a row lock, so concurrent guesses
  * cannot slip past the limit). A new code replaces the previous one. The code travels sealed in
- * the `otp_emails` message, enqueued in the caller's transaction.
+ * the `otp_emails` message, enqueued in the caller's transaction. Expiry is the application's
+ * `Clock`: it stamps `expires_at` and decides against it.
  */
 import { MessageSecrets, messageType, Outbox, Queues } from "@cuebx/broker"
+import { hmacHex } from "@cuebx/config"
+import { TimestampColumn, transactionWith, UpperCaseEnum } from "@cuebx/db"
 import { OtpEmailPayload } from "@cuebx/email"
-import { Context, Data, Duration, Effect, Layer, Redacted } from "effect"
-import { SqlClient } from "effect/sql"
-import { createHmac, randomInt, timingSafeEqual } from "node:crypto"
+import { Context, Data, DateTime, Duration, Effect, Layer, Option, Schema } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
+import { randomInt, timingSafeEqual } from "node:crypto"
 import { AuthSettings } from "./AuthSettings.ts"
 
-export type OtpPurpose = "email_verification" | "password_reset" | "sign_in"
+/** Stored as `'EMAIL_VERIFICATION'`, `'PASSWORD_RESET'`, `'SIGN_IN'`. */
+export const OtpPurpose = UpperCaseEnum(["email_verification", "password_reset", "sign_in"])
+export type OtpPurpose = typeof OtpPurpose.Type
 
 export class OtpInvalid extends Data.TaggedError("OtpInvalid")<{}> {}
 export class OtpTooManyAttempts extends Data.TaggedError("OtpTooManyAttempts")<{}> {}
 
 const otpEmail = messageType(Queues.otpEmails, OtpEmailPayload)
-const storedPurpose = (purpose: OtpPurpose) => purpose.toUpperCase()
 
 export const generateCode = (length: number) => Array.from({ length }, () => randomInt(10)).join("")
 
-interface ActiveOtp {
-  readonly id: string
-  readonly codeHash: string
-  readonly expiresAt: Date
-  readonly attempts: number
-  readonly userId: string | null
-}
+const ActiveOtp = Schema.Struct({
+  id: Schema.String,
+  codeHash: Schema.String,
+  expiresAt: TimestampColumn,
+  attempts: Schema.Int,
+  userId: Schema.NullOr(Schema.String)
+})
+
+const CodeOf = Schema.Struct({ email: Schema.String, purpose: OtpPurpose })
 
 export class Otps extends Context.Service<Otps, {
   /** Replaces any previous code of this email and purpose and enqueues the email. */
@@ -49,13 +55,49 @@ export class Otps extends Context.Service<Otps, {
     Otps,
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
+      const transaction = transactionWith(sql)
       const outbox = yield* Outbox
       const secrets = yield* MessageSecrets
       const settings = yield* AuthSettings
-      const secret = Redacted.value(settings.otpSecret)
       const hashCode = (email: string, purpose: OtpPurpose, code: string) =>
-        createHmac("sha256", secret).update(`${purpose}:${email}:${code}`).digest("hex")
+        hmacHex(settings.otpSecret, `${purpose}:${email}:${code}`)
       const expiryMinutes = Math.round(Duration.toMinutes(settings.otpExpiry))
+
+      const retirePrevious = SqlSchema.void({
+        Request: Schema.Struct({ ...CodeOf.fields, now: TimestampColumn }),
+        execute: ({ email, now, purpose }) =>
+          sql`
+            UPDATE otp_tokens SET is_deleted = true, deleted_at = ${now}
+            WHERE email = ${email} AND purpose = ${purpose} AND used_at IS NULL AND NOT is_deleted`
+      })
+      const insert = SqlSchema.void({
+        Request: Schema.Struct({
+          ...CodeOf.fields,
+          userId: Schema.String,
+          codeHash: Schema.String,
+          createdAt: TimestampColumn,
+          expiresAt: TimestampColumn
+        }),
+        execute: (otp) => sql`INSERT INTO otp_tokens ${sql.insert(otp)}`
+      })
+      const findActive = SqlSchema.findOneOption({
+        Request: CodeOf,
+        Result: ActiveOtp,
+        execute: ({ email, purpose }) =>
+          sql`
+            SELECT id, code_hash, expires_at, attempts, user_id FROM otp_tokens
+            WHERE email = ${email} AND purpose = ${purpose} AND used_at IS NULL AND NOT is_deleted
+            ORDER BY created_at DESC LIMIT 1
+            FOR UPDATE`
+      })
+      const countAttempt = SqlSchema.void({
+        Request: Schema.String,
+        execute: (id) => sql`UPDATE otp_tokens SET attempts = attempts + 1 WHERE id = ${id}`
+      })
+      const markUsed = SqlSchema.void({
+        Request: Schema.Struct({ id: Schema.String, now: TimestampColumn }),
+        execute: ({ id, now }) => sql`UPDATE otp_tokens SET used_at = ${now} WHERE id = ${id}`
+      })
 
       const issue = Effect.fn("Otps.issue")(function*(input: {
         readonly email: string
@@ -64,51 +106,51 @@ export class Otps extends Context.Service<Otps, {
         readonly userName: string | null
       }) {
         const code = generateCode(settings.otpLength)
-        yield* sql.withTransaction(Effect.gen(function*() {
-          yield* sql`
-            UPDATE otp_tokens SET is_deleted = true, deleted_at = now()
-            WHERE email = ${input.email} AND purpose = ${
-            storedPurpose(input.purpose)
-          } AND used_at IS NULL AND NOT is_deleted`
-          yield* sql`
-            INSERT INTO otp_tokens (user_id, email, code_hash, purpose, expires_at)
-            VALUES (${input.userId}, ${input.email}, ${hashCode(input.email, input.purpose, code)},
-                    ${storedPurpose(input.purpose)}, now() + ${expiryMinutes} * interval '1 minute')`
-          yield* outbox.enqueue(otpEmail, {
-            email: input.email,
-            otp_code: secrets.seal(code),
-            purpose: input.purpose,
-            user_name: input.userName,
-            expiry_minutes: expiryMinutes
-          })
-        }))
-      }, Effect.orDie)
+        const now = yield* DateTime.now
+        yield* transaction(
+          Effect.gen(function*() {
+            yield* retirePrevious({ email: input.email, purpose: input.purpose, now })
+            yield* insert({
+              email: input.email,
+              purpose: input.purpose,
+              userId: input.userId,
+              codeHash: hashCode(input.email, input.purpose, code),
+              createdAt: now,
+              expiresAt: DateTime.addDuration(now, settings.otpExpiry)
+            })
+            yield* outbox.enqueue(otpEmail, {
+              email: input.email,
+              otp_code: secrets.seal(code),
+              purpose: input.purpose,
+              user_name: input.userName,
+              expiry_minutes: expiryMinutes
+            })
+          }).pipe(Effect.catchTag("SchemaError", Effect.die))
+        )
+      })
 
       const verify = Effect.fn("Otps.verify")(function*(email: string, purpose: OtpPurpose, code: string) {
-        return yield* sql.withTransaction(Effect.gen(function*() {
-          const [otp] = yield* sql<ActiveOtp>`
-            SELECT id, code_hash, expires_at, attempts, user_id FROM otp_tokens
-            WHERE email = ${email} AND purpose = ${storedPurpose(purpose)} AND used_at IS NULL AND NOT is_deleted
-            ORDER BY created_at DESC LIMIT 1
-            FOR UPDATE`.pipe(Effect.orDie)
-          if (otp === undefined) return yield* new OtpInvalid()
-          if (otp.attempts >= settings.otpMaxAttempts) return yield* new OtpTooManyAttempts()
-          if (otp.expiresAt.getTime() <= Date.now()) return yield* new OtpInvalid()
-          const expected = Buffer.from(otp.codeHash, "hex")
-          const given = Buffer.from(hashCode(email, purpose, code), "hex")
-          if (code.length !== settings.otpLength || !timingSafeEqual(expected, given)) {
-            yield* sql`UPDATE otp_tokens SET attempts = attempts + 1 WHERE id = ${otp.id}`.pipe(Effect.orDie)
-            return { rejected: true as const }
-          }
-          yield* sql`UPDATE otp_tokens SET used_at = now() WHERE id = ${otp.id}`.pipe(Effect.orDie)
-          return { rejected: false as const, userId: otp.userId }
-        })).pipe(
-          Effect.catchTag("SqlError", Effect.die),
-          // The failed attempt is committed above; only then is the caller told.
-          Effect.flatMap((outcome) =>
-            outcome.rejected ? Effect.fail(new OtpInvalid()) : Effect.succeed({ userId: outcome.userId })
-          )
+        const outcome = yield* transaction(
+          Effect.gen(function*() {
+            const found = yield* findActive({ email, purpose })
+            if (Option.isNone(found)) return yield* new OtpInvalid()
+            const otp = found.value
+            if (otp.attempts >= settings.otpMaxAttempts) return yield* new OtpTooManyAttempts()
+            const now = yield* DateTime.now
+            if (DateTime.isLessThanOrEqualTo(otp.expiresAt, now)) return yield* new OtpInvalid()
+            const expected = Buffer.from(otp.codeHash, "hex")
+            const given = Buffer.from(hashCode(email, purpose, code), "hex")
+            if (code.length !== settings.otpLength || !timingSafeEqual(expected, given)) {
+              yield* countAttempt(otp.id)
+              return { rejected: true as const }
+            }
+            yield* markUsed({ id: otp.id, now })
+            return { rejected: false as const, userId: otp.userId }
+          }).pipe(Effect.catchTag("SchemaError", Effect.die))
         )
+        // The failed attempt is committed above; only then is the caller told.
+        if (outcome.rejected) return yield* new OtpInvalid()
+        return { userId: outcome.userId }
       })
 
       return Otps.of({ issue, verify })

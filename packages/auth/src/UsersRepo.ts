@@ -1,47 +1,89 @@
 /**
- * The only SQL on `users` and `oauth_accounts`. Lookups see live users only (a deleted account
- * is gone for every flow); a unique-email race surfaces as `EmailTaken`, never as a 500.
+ * The only SQL on `users` and `oauth_accounts`, every row decoded on the way in. Lookups see live
+ * users only (a deleted account is gone for every flow) except the Bearer check, which tells
+ * "deleted" from "unknown"; a unique-email race surfaces as `EmailTaken`, never as a 500.
  */
-import { Context, Data, Effect, Layer } from "effect"
-import { SqlClient } from "effect/sql"
+import { OAuthProvider } from "@cuebx/contract"
+import { TimestampColumn, UpperCaseEnum } from "@cuebx/db"
+import { Context, Data, DateTime, Effect, Layer, Option, Schema } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
 
-export interface User {
-  readonly id: string
-  readonly email: string
-  readonly emailVerified: boolean
-  readonly fullName: string | null
-  readonly avatarUrl: string | null
-  readonly passwordHash: string | null
-  readonly isActive: boolean
-  readonly isDeleted: boolean
-  readonly provisionedAt: Date | null
-  readonly createdAt: Date
-  readonly updatedAt: Date
-}
+export const User = Schema.Struct({
+  id: Schema.String,
+  email: Schema.String,
+  emailVerified: Schema.Boolean,
+  fullName: Schema.NullOr(Schema.String),
+  avatarUrl: Schema.NullOr(Schema.String),
+  passwordHash: Schema.NullOr(Schema.String),
+  isActive: Schema.Boolean,
+  provisionedAt: Schema.NullOr(TimestampColumn),
+  createdAt: TimestampColumn,
+  updatedAt: TimestampColumn
+})
+export type User = typeof User.Type
 
 /** What other domains may show of a user. */
-export interface UserProfile {
-  readonly id: string
-  readonly email: string
-  readonly fullName: string | null
-  readonly avatarUrl: string | null
-}
+export const UserProfile = Schema.Struct({
+  id: Schema.String,
+  email: Schema.String,
+  fullName: Schema.NullOr(Schema.String),
+  avatarUrl: Schema.NullOr(Schema.String)
+})
+export type UserProfile = typeof UserProfile.Type
 
-export type OAuthProviderName = "google" | "github"
+/**
+ * The Bearer check's row: the token's user (deleted ones included) and whether the token's
+ * session is live at the time given.
+ */
+export const AuthenticatedUser = Schema.Struct({
+  id: Schema.String,
+  email: Schema.String,
+  emailVerified: Schema.Boolean,
+  fullName: Schema.NullOr(Schema.String),
+  isActive: Schema.Boolean,
+  isDeleted: Schema.Boolean,
+  sessionLive: Schema.Boolean
+})
+export type AuthenticatedUser = typeof AuthenticatedUser.Type
+
+/** Stored as `'GOOGLE'` / `'GITHUB'`. */
+export const OAuthProviderColumn = UpperCaseEnum(OAuthProvider.literals)
+
+const UserWithProviders = Schema.Struct({ ...User.fields, oauthProviders: Schema.Array(OAuthProviderColumn) })
 
 export class EmailTaken extends Data.TaggedError("EmailTaken")<{ readonly email: string }> {}
 
-const storedProvider = (provider: OAuthProviderName) => provider.toUpperCase()
-
-const first = <A>(rows: ReadonlyArray<A>) => rows[0]
+const userColumns = [
+  "id",
+  "email",
+  "email_verified",
+  "full_name",
+  "avatar_url",
+  "password_hash",
+  "is_active",
+  "provisioned_at",
+  "created_at",
+  "updated_at"
+]
 
 export class UsersRepo extends Context.Service<UsersRepo, {
-  findByEmail(email: string): Effect.Effect<User | undefined>
-  findById(id: string): Effect.Effect<User | undefined>
+  findByEmail(email: string): Effect.Effect<Option.Option<User>>
+  findById(id: string): Effect.Effect<Option.Option<User>>
+  /** A live user with the providers they can sign in with, in one round trip. */
+  findWithProviders(
+    id: string
+  ): Effect.Effect<Option.Option<{ readonly user: User; readonly oauthProviders: ReadonlyArray<OAuthProvider> }>>
   /** The profiles of the live users among `ids` (deleted and unknown ones are left out). */
   profiles(ids: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, UserProfile>>
-  /** Including deleted ones (the authentication check tells "deleted" from "unknown"). */
-  findAnyById(id: string): Effect.Effect<User | undefined>
+  /**
+   * The Bearer check in one round trip: the user (deleted or not) with whether `sessionId` is one
+   * of theirs, not revoked and not expired at `now`. `sessionId` null: `sessionLive` is false.
+   */
+  authenticate(
+    userId: string,
+    sessionId: string | null,
+    now: DateTime.Utc
+  ): Effect.Effect<Option.Option<AuthenticatedUser>>
   create(user: {
     readonly email: string
     readonly passwordHash: string | null
@@ -52,110 +94,206 @@ export class UsersRepo extends Context.Service<UsersRepo, {
   setPasswordHash(id: string, passwordHash: string): Effect.Effect<void>
   markEmailVerified(id: string): Effect.Effect<void>
   /** Sets `provisioned_at` once; true only for the one call that did. */
-  claimProvisioning(id: string): Effect.Effect<boolean>
+  claimProvisioning(id: string, now: DateTime.Utc): Effect.Effect<boolean>
   updateProfile(
     id: string,
     changes: { readonly fullName?: string | null; readonly avatarUrl?: string | null }
-  ): Effect.Effect<User | undefined>
-  softDelete(id: string): Effect.Effect<void>
-  oauthProviders(id: string): Effect.Effect<ReadonlyArray<OAuthProviderName>>
-  findByOAuthAccount(provider: OAuthProviderName, providerAccountId: string): Effect.Effect<User | undefined>
+  ): Effect.Effect<Option.Option<User>>
+  softDelete(id: string, now: DateTime.Utc): Effect.Effect<void>
+  oauthProviders(id: string): Effect.Effect<ReadonlyArray<OAuthProvider>>
+  findByOAuthAccount(provider: OAuthProvider, providerAccountId: string): Effect.Effect<Option.Option<User>>
   linkOAuthAccount(
     userId: string,
-    provider: OAuthProviderName,
+    provider: OAuthProvider,
     providerAccountId: string,
     email: string | null
   ): Effect.Effect<void>
   /** Fills the name and avatar only where empty. */
   fillProfileFromProvider(id: string, fullName: string | null, avatarUrl: string | null): Effect.Effect<void>
   /** Hard-deletes users deleted before the cut-off; returns how many. */
-  purgeDeletedBefore(cutoff: Date): Effect.Effect<number>
+  purgeDeletedBefore(cutoff: DateTime.Utc): Effect.Effect<number>
 }>()("@cuebx/auth/UsersRepo") {
   static readonly layer = Layer.effect(
     UsersRepo,
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
+      const userColumnsOf = (alias: string) => sql.literal(userColumns.map((column) => `${alias}.${column}`).join(", "))
+      const columns = sql.literal(userColumns.join(", "))
+      const Id = Schema.Struct({ id: Schema.String })
+
+      const findByEmail = SqlSchema.findOneOption({
+        Request: Schema.String,
+        Result: User,
+        execute: (email) => sql`SELECT ${columns} FROM users WHERE email = ${email} AND NOT is_deleted`
+      })
+      const findById = SqlSchema.findOneOption({
+        Request: Schema.String,
+        Result: User,
+        execute: (id) => sql`SELECT ${columns} FROM users WHERE id = ${id} AND NOT is_deleted`
+      })
+      const findWithProviders = SqlSchema.findOneOption({
+        Request: Schema.String,
+        Result: UserWithProviders,
+        execute: (id) =>
+          sql`
+            SELECT ${userColumnsOf("u")},
+                   ARRAY(SELECT DISTINCT a.provider FROM oauth_accounts a WHERE a.user_id = u.id ORDER BY a.provider)
+                     AS oauth_providers
+            FROM users u WHERE u.id = ${id} AND NOT u.is_deleted`
+      })
+      const profiles = SqlSchema.findAll({
+        Request: Schema.Array(Schema.String),
+        Result: UserProfile,
+        execute: (ids) =>
+          sql`SELECT id, email, full_name, avatar_url FROM users WHERE id IN ${sql.in(ids)} AND NOT is_deleted`
+      })
+      const authenticate = SqlSchema.findOneOption({
+        Request: Schema.Struct({
+          userId: Schema.String,
+          sessionId: Schema.NullOr(Schema.String),
+          now: TimestampColumn
+        }),
+        Result: AuthenticatedUser,
+        execute: ({ now, sessionId, userId }) =>
+          sql`
+            SELECT u.id, u.email, u.email_verified, u.full_name, u.is_active, u.is_deleted,
+                   EXISTS (
+                     SELECT 1 FROM user_sessions s
+                     WHERE s.id = ${sessionId}::uuid AND s.user_id = u.id AND s.revoked_at IS NULL
+                       AND s.expires_at > ${now}
+                   ) AS session_live
+            FROM users u WHERE u.id = ${userId}`
+      })
+      const create = SqlSchema.findOne({
+        Request: Schema.Struct({
+          email: Schema.String,
+          passwordHash: Schema.NullOr(Schema.String),
+          fullName: Schema.NullOr(Schema.String),
+          avatarUrl: Schema.NullOr(Schema.String),
+          emailVerified: Schema.Boolean
+        }),
+        Result: User,
+        execute: (user) => sql`INSERT INTO users ${sql.insert(user)} RETURNING ${columns}`
+      })
+      const setPasswordHash = SqlSchema.void({
+        Request: Schema.Struct({ id: Schema.String, passwordHash: Schema.String }),
+        execute: ({ id, passwordHash }) => sql`UPDATE users SET password_hash = ${passwordHash} WHERE id = ${id}`
+      })
+      const markEmailVerified = SqlSchema.void({
+        Request: Schema.String,
+        execute: (id) => sql`UPDATE users SET email_verified = true WHERE id = ${id} AND NOT email_verified`
+      })
+      const claimProvisioning = SqlSchema.findOneOption({
+        Request: Schema.Struct({ id: Schema.String, now: TimestampColumn }),
+        Result: Id,
+        execute: ({ id, now }) =>
+          sql`UPDATE users SET provisioned_at = ${now} WHERE id = ${id} AND provisioned_at IS NULL RETURNING id`
+      })
+      const updateProfile = SqlSchema.findOneOption({
+        Request: Schema.Struct({
+          id: Schema.String,
+          changes: Schema.Struct({
+            fullName: Schema.optionalKey(Schema.NullOr(Schema.String)),
+            avatarUrl: Schema.optionalKey(Schema.NullOr(Schema.String))
+          })
+        }),
+        Result: User,
+        execute: ({ changes, id }) =>
+          Object.keys(changes).length === 0
+            ? sql`SELECT ${columns} FROM users WHERE id = ${id} AND NOT is_deleted`
+            : sql`UPDATE users SET ${sql.update(changes)} WHERE id = ${id} AND NOT is_deleted RETURNING ${columns}`
+      })
+      // Sign-in methods go with the account, so the provider identity can sign up again.
+      const softDelete = SqlSchema.void({
+        Request: Schema.Struct({ id: Schema.String, now: TimestampColumn }),
+        execute: ({ id, now }) =>
+          sql`
+            WITH deleted AS (
+              UPDATE users SET is_deleted = true, deleted_at = ${now} WHERE id = ${id} AND NOT is_deleted
+            )
+            DELETE FROM oauth_accounts WHERE user_id = ${id}`
+      })
+      const providersOf = SqlSchema.findAll({
+        Request: Schema.String,
+        Result: Schema.Struct({ provider: OAuthProviderColumn }),
+        execute: (id) => sql`SELECT DISTINCT provider FROM oauth_accounts WHERE user_id = ${id} ORDER BY provider`
+      })
+      const findByOAuthAccount = SqlSchema.findOneOption({
+        Request: Schema.Struct({ provider: OAuthProviderColumn, providerAccountId: Schema.String }),
+        Result: User,
+        execute: ({ provider, providerAccountId }) =>
+          sql`
+            SELECT ${userColumnsOf("u")} FROM oauth_accounts a JOIN users u ON u.id = a.user_id
+            WHERE a.provider = ${provider} AND a.provider_account_id = ${providerAccountId} AND NOT u.is_deleted`
+      })
+      const linkOAuthAccount = SqlSchema.void({
+        Request: Schema.Struct({
+          userId: Schema.String,
+          provider: OAuthProviderColumn,
+          providerAccountId: Schema.String,
+          email: Schema.NullOr(Schema.String)
+        }),
+        execute: (link) =>
+          sql`INSERT INTO oauth_accounts ${sql.insert(link)} ON CONFLICT (provider, provider_account_id) DO NOTHING`
+      })
+      const fillProfileFromProvider = SqlSchema.void({
+        Request: Schema.Struct({
+          id: Schema.String,
+          fullName: Schema.NullOr(Schema.String),
+          avatarUrl: Schema.NullOr(Schema.String)
+        }),
+        execute: ({ avatarUrl, fullName, id }) =>
+          sql`
+            UPDATE users SET full_name = COALESCE(full_name, ${fullName}), avatar_url = COALESCE(avatar_url, ${avatarUrl})
+            WHERE id = ${id} AND (full_name IS NULL OR avatar_url IS NULL)`
+      })
+      const purgeDeletedBefore = SqlSchema.findAll({
+        Request: TimestampColumn,
+        Result: Id,
+        execute: (cutoff) => sql`DELETE FROM users WHERE is_deleted AND deleted_at < ${cutoff} RETURNING id`
+      })
 
       return UsersRepo.of({
-        findByEmail: (email) =>
-          sql<User>`SELECT * FROM users WHERE email = ${email} AND NOT is_deleted`.pipe(
-            Effect.map(first),
+        findByEmail: (email) => findByEmail(email).pipe(Effect.orDie),
+        findById: (id) => findById(id).pipe(Effect.orDie),
+        findWithProviders: (id) =>
+          findWithProviders(id).pipe(
+            Effect.map(Option.map(({ oauthProviders, ...user }) => ({ user, oauthProviders }))),
             Effect.orDie
           ),
-        findById: (id) =>
-          sql<User>`SELECT * FROM users WHERE id = ${id} AND NOT is_deleted`.pipe(Effect.map(first), Effect.orDie),
         profiles: (ids) =>
           ids.length === 0
             ? Effect.succeed(new Map())
-            : sql<UserProfile>`
-              SELECT id, email, full_name, avatar_url FROM users WHERE id IN ${sql.in(ids)} AND NOT is_deleted`.pipe(
+            : profiles(ids).pipe(
               Effect.map((rows) => new Map(rows.map((row) => [row.id, row]))),
               Effect.orDie
             ),
-        findAnyById: (id) => sql<User>`SELECT * FROM users WHERE id = ${id}`.pipe(Effect.map(first), Effect.orDie),
+        authenticate: (userId, sessionId, now) => authenticate({ userId, sessionId, now }).pipe(Effect.orDie),
         create: (user) =>
-          sql<User>`
-            INSERT INTO users (email, password_hash, full_name, avatar_url, email_verified)
-            VALUES (${user.email}, ${user.passwordHash}, ${user.fullName}, ${user.avatarUrl ?? null}, ${
-            user.emailVerified ?? false
-          })
-            RETURNING *`.pipe(
-            Effect.map((rows) => rows[0]!),
+          create({
+            email: user.email,
+            passwordHash: user.passwordHash,
+            fullName: user.fullName,
+            avatarUrl: user.avatarUrl ?? null,
+            emailVerified: user.emailVerified ?? false
+          }).pipe(
             Effect.catchReason("SqlError", "UniqueViolation", () => Effect.fail(new EmailTaken({ email: user.email }))),
-            Effect.catchTag("SqlError", Effect.die)
+            Effect.catchTag(["SqlError", "SchemaError", "NoSuchElementError"], Effect.die)
           ),
-        setPasswordHash: (id, passwordHash) =>
-          sql`UPDATE users SET password_hash = ${passwordHash} WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
-        markEmailVerified: (id) =>
-          sql`UPDATE users SET email_verified = true WHERE id = ${id} AND NOT email_verified`.pipe(
-            Effect.asVoid,
-            Effect.orDie
-          ),
-        claimProvisioning: (id) =>
-          sql`UPDATE users SET provisioned_at = now() WHERE id = ${id} AND provisioned_at IS NULL RETURNING id`.pipe(
-            Effect.map((rows) => rows.length === 1),
-            Effect.orDie
-          ),
-        updateProfile: (id, changes) => {
-          const set: Record<string, string | null> = {}
-          if (changes.fullName !== undefined) set["full_name"] = changes.fullName
-          if (changes.avatarUrl !== undefined) set["avatar_url"] = changes.avatarUrl
-          const update = Object.keys(set).length === 0
-            ? sql<User>`SELECT * FROM users WHERE id = ${id} AND NOT is_deleted`
-            : sql<User>`UPDATE users SET ${sql.update(set)} WHERE id = ${id} AND NOT is_deleted RETURNING *`
-          return update.pipe(Effect.map(first), Effect.orDie)
-        },
-        softDelete: (id) =>
-          sql.withTransaction(Effect.gen(function*() {
-            yield* sql`UPDATE users SET is_deleted = true, deleted_at = now() WHERE id = ${id} AND NOT is_deleted`
-            // Sign-in methods go with the account, so the provider identity can sign up again.
-            yield* sql`DELETE FROM oauth_accounts WHERE user_id = ${id}`
-          })).pipe(Effect.orDie),
+        setPasswordHash: (id, passwordHash) => setPasswordHash({ id, passwordHash }).pipe(Effect.orDie),
+        markEmailVerified: (id) => markEmailVerified(id).pipe(Effect.orDie),
+        claimProvisioning: (id, now) => claimProvisioning({ id, now }).pipe(Effect.map(Option.isSome), Effect.orDie),
+        updateProfile: (id, changes) => updateProfile({ id, changes }).pipe(Effect.orDie),
+        softDelete: (id, now) => softDelete({ id, now }).pipe(Effect.orDie),
         oauthProviders: (id) =>
-          sql<{ readonly provider: string }>`
-            SELECT DISTINCT provider FROM oauth_accounts WHERE user_id = ${id} ORDER BY provider`.pipe(
-            Effect.map((rows) => rows.map((row) => row.provider.toLowerCase() as OAuthProviderName)),
-            Effect.orDie
-          ),
+          providersOf(id).pipe(Effect.map((rows) => rows.map((row) => row.provider)), Effect.orDie),
         findByOAuthAccount: (provider, providerAccountId) =>
-          sql<User>`
-            SELECT u.* FROM oauth_accounts a JOIN users u ON u.id = a.user_id
-            WHERE a.provider = ${storedProvider(provider)} AND a.provider_account_id = ${providerAccountId}
-              AND NOT u.is_deleted`.pipe(Effect.map(first), Effect.orDie),
+          findByOAuthAccount({ provider, providerAccountId }).pipe(Effect.orDie),
         linkOAuthAccount: (userId, provider, providerAccountId, email) =>
-          sql`
-            INSERT INTO oauth_accounts (user_id, provider, provider_account_id, email)
-            VALUES (${userId}, ${storedProvider(provider)}, ${providerAccountId}, ${email})
-            ON CONFLICT (provider, provider_account_id) DO NOTHING`.pipe(Effect.asVoid, Effect.orDie),
+          linkOAuthAccount({ userId, provider, providerAccountId, email }).pipe(Effect.orDie),
         fillProfileFromProvider: (id, fullName, avatarUrl) =>
-          sql`
-            UPDATE users SET full_name = COALESCE(full_name, ${fullName}), avatar_url = COALESCE(avatar_url, ${avatarUrl})
-            WHERE id = ${id} AND (full_name IS NULL OR avatar_url IS NULL)`.pipe(Effect.asVoid, Effect.orDie),
-        purgeDeletedBefore: (cutoff) =>
-          sql`DELETE FROM users WHERE is_deleted AND deleted_at < ${cutoff} RETURNING id`.pipe(
-            Effect.map((rows) => rows.length),
-            Effect.orDie
-          )
+          fillProfileFromProvider({ id, fullName, avatarUrl }).pipe(Effect.orDie),
+        purgeDeletedBefore: (cutoff) => purgeDeletedBefore(cutoff).pipe(Effect.map((rows) => rows.length), Effect.orDie)
       })
     })
   )

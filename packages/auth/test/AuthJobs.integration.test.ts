@@ -1,8 +1,9 @@
 import { DatabaseLive } from "@cuebx/db"
 import { TestInfra } from "@cuebx/testing"
 import { assert, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { DateTime, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { TestClock } from "effect/testing"
 import { cleanupExpiredSessionsJob, purgeDeletedUsersJob } from "../src/AuthJobs.ts"
 import { UsersRepo } from "../src/UsersRepo.ts"
 
@@ -26,6 +27,23 @@ layer(UsersRepo.layer.pipe(Layer.provideMerge(DatabaseLive), Layer.provideMerge(
       const sessions = yield* sql`SELECT 1 FROM user_sessions WHERE user_id = ${old!.id}`
       assert.strictEqual(sessions.length, 0)
     }))
+
+  it.effect("purge-deleted-users counts the retention on the Clock that stamped the deletion (TestClock)", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const users = yield* UsersRepo
+      const deletedAt = Date.parse("2031-05-01T08:00:00.000Z")
+      yield* TestClock.setTime(deletedAt)
+      const user = yield* users.create({ email: "clock@example.com", passwordHash: null, fullName: null })
+      yield* users.softDelete(user.id, yield* DateTime.now)
+      const remaining = sql<{ readonly id: string }>`SELECT id FROM users WHERE id = ${user.id}`
+      yield* TestClock.adjust("30 days")
+      yield* purgeDeletedUsersJob.run
+      assert.strictEqual((yield* remaining).length, 1, "kept for exactly the retention period")
+      yield* TestClock.adjust("1 millis")
+      yield* purgeDeletedUsersJob.run
+      assert.strictEqual((yield* remaining).length, 0)
+    }).pipe(Effect.provide(TestClock.layer())))
 
   it.effect("cleanup-expired-sessions deletes what expired more than a day ago", () =>
     Effect.gen(function*() {

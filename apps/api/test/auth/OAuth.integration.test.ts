@@ -1,9 +1,16 @@
 /**
  * Google and GitHub sign-in against fake providers: the state (single use, bound to the browser
  * and the provider), the redirect with tokens, linking only on a verified email, provider
- * errors, and the callback URL allow-list.
+ * errors, the callback URL allow-list, and Redis (which holds the states) going away.
  */
-import { type FakeHttpServer, makeFakeHttpServer } from "@cuebx/testing"
+import {
+  captureLogs,
+  type FakeHttpServer,
+  makeFakeHttpServer,
+  makeTcpProxy,
+  type TcpProxy,
+  TestSettings
+} from "@cuebx/testing"
 import { assert, describe, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import { authTestLayer, call, password, signedUpUser, uniqueEmail } from "./support.ts"
@@ -206,4 +213,63 @@ layer(OAuthTest, { excludeTestServices: true })("OAuth sign-in", (it) => {
         assert.match((response.json as { detail: string }).detail, /^Google token exchange failed/)
       }))
   })
+})
+
+/** The API's Redis connection goes through this proxy, so a test can cut it. */
+class RedisFront extends Context.Service<RedisFront, TcpProxy>()("test/RedisFront") {}
+
+const outageLogs = captureLogs()
+
+const OAuthOutageTest = Layer.unwrap(Effect.gen(function*() {
+  // Read before the API's configuration (which points Redis at the proxy) is installed.
+  const { redisUrl } = yield* TestSettings
+  const redis = new URL(redisUrl)
+  const proxy = yield* makeTcpProxy({ host: redis.hostname, port: Number(redis.port || "6379") })
+  redis.hostname = "127.0.0.1"
+  redis.port = String(proxy.port)
+  return authTestLayer({
+    env: {
+      GOOGLE_CLIENT_ID: "google-client",
+      GOOGLE_CLIENT_SECRET: "google-secret",
+      REDIS_URL: redis.toString(),
+      REDIS_COMMAND_TIMEOUT: "500 millis"
+    }
+  }).pipe(Layer.merge(Layer.succeed(RedisFront, proxy)), Layer.provide(outageLogs.layer))
+}))
+
+const stateErrors = () =>
+  outageLogs.lines
+    .filter((line) => JSON.stringify(line.message).includes("OAuth state unavailable"))
+    .map((line) => line.level)
+
+layer(OAuthOutageTest, { excludeTestServices: true })("OAuth sign-in while Redis is down", (it) => {
+  it.effect("a callback whose state cannot be read is 503 and logged, not an invalid state", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisFront
+      const withCallback = yield* start("google")
+      const withoutCallback = yield* start("google", "")
+      redis.cut()
+      const answers = yield* Effect.forEach(
+        [withCallback, withoutCallback],
+        (started) => finish("google", `code=c&state=${started.state}`, started.cookie)
+      ).pipe(Effect.ensuring(Effect.sync(() => redis.restore())))
+      for (const answer of answers) {
+        assert.strictEqual(answer.status, 503, answer.text)
+        assert.deepStrictEqual(answer.json, { detail: "OAuth sign-in is temporarily unavailable" })
+      }
+      assert.deepStrictEqual(stateErrors(), ["ERROR", "ERROR"])
+    }))
+
+  it.effect("starting a sign-in while Redis is down is 503 and logged", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisFront
+      const before = stateErrors().length
+      redis.cut()
+      const response = yield* call("GET", "/auth/oauth/google").pipe(
+        Effect.ensuring(Effect.sync(() => redis.restore()))
+      )
+      assert.strictEqual(response.status, 503, response.text)
+      assert.deepStrictEqual(response.json, { detail: "OAuth sign-in is temporarily unavailable" })
+      assert.deepStrictEqual(stateErrors().slice(before), ["ERROR"])
+    }))
 })

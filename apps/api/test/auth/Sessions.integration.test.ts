@@ -1,12 +1,34 @@
 /**
- * Tokens and sessions: refresh rotation with its grace period and reuse detection, sign-out,
- * sign-out everywhere, listing and revoking sessions, and the reference's non-rotating mode.
+ * Tokens and sessions: refresh rotation with its grace period and reuse detection, expiry of
+ * refresh tokens and sessions, sign-out, sign-out everywhere, listing and revoking sessions, and
+ * the reference's non-rotating mode. Time is moved by backdating rows (the API decides on its own
+ * clock, so a row stamped earlier is exactly a row seen later), never by sleeping.
  */
+import { hashRefreshToken } from "@cuebx/auth"
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
 import { authTestLayer, call, signedUpUser, signIn } from "./support.ts"
 
 const refresh = (refreshToken: string) => call("POST", "/auth/token/refresh", { body: { refresh_token: refreshToken } })
+
+/** Moves a refresh token's rotation `seconds` into the past. */
+const rotatedAgo = (refreshToken: string, seconds: number) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      UPDATE refresh_tokens SET rotated_at = rotated_at - make_interval(secs => ${seconds})
+      WHERE token_hash = ${hashRefreshToken(refreshToken)}`
+  })
+
+/** Makes every session of the user (and their refresh tokens) expire one second ago. */
+const expireSessionsOf = (email: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      UPDATE user_sessions SET expires_at = now() - interval '1 second'
+      WHERE user_id = (SELECT id FROM users WHERE email = ${email} AND NOT is_deleted)`
+  })
 
 interface Refreshed {
   readonly access_token: string
@@ -45,7 +67,7 @@ layer(authTestLayer({ env: { AUTH_REFRESH_REUSE_GRACE: "1 second" } }), { exclud
         Effect.gen(function*() {
           const user = yield* signedUpUser()
           const rotated = (yield* refresh(user.refreshToken)).json as Refreshed
-          yield* Effect.sleep("1200 millis")
+          yield* rotatedAgo(user.refreshToken, 1.2)
           const reuse = yield* refresh(user.refreshToken)
           assert.strictEqual(reuse.status, 401)
           assert.deepStrictEqual(reuse.json, { detail: "Invalid or expired refresh token" })
@@ -53,6 +75,38 @@ layer(authTestLayer({ env: { AUTH_REFRESH_REUSE_GRACE: "1 second" } }), { exclud
           assert.strictEqual(descendant.status, 401, "the stolen family is dead too")
           const me = yield* call("GET", "/auth/me", { token: rotated.access_token })
           assert.strictEqual(me.status, 401, "and so are its access tokens")
+        }))
+
+      it.effect("within the grace (1 second here) the old token still returns the rotated pair", () =>
+        Effect.gen(function*() {
+          const user = yield* signedUpUser()
+          const rotated = yield* refresh(user.refreshToken)
+          yield* rotatedAgo(user.refreshToken, 0.8)
+          const again = yield* refresh(user.refreshToken)
+          assert.strictEqual(again.status, 200)
+          assert.deepStrictEqual(again.json, rotated.json)
+        }))
+
+      it.effect("an expired refresh token is refused, rotated or not", () =>
+        Effect.gen(function*() {
+          const user = yield* signedUpUser()
+          const rotated = (yield* refresh(user.refreshToken)).json as Refreshed
+          const sql = yield* SqlClient.SqlClient
+          yield* sql`
+            UPDATE refresh_tokens SET expires_at = now() - interval '1 second'
+            WHERE token_hash = ${hashRefreshToken(rotated.refresh_token!)}`
+          const expired = yield* refresh(rotated.refresh_token!)
+          assert.strictEqual(expired.status, 401)
+          assert.deepStrictEqual(expired.json, { detail: "Invalid or expired refresh token" })
+          assert.strictEqual(expired.headers["www-authenticate"], "Bearer")
+
+          const fresh = yield* signedUpUser()
+          yield* sql`
+            UPDATE refresh_tokens SET expires_at = now() - interval '1 second'
+            WHERE token_hash = ${hashRefreshToken(fresh.refreshToken)}`
+          const never = yield* refresh(fresh.refreshToken)
+          assert.strictEqual(never.status, 401)
+          assert.deepStrictEqual(never.json, { detail: "Invalid or expired refresh token" })
         }))
 
       it.effect("refuses unknown tokens and a missing body", () =>
@@ -85,6 +139,32 @@ layer(authTestLayer({ env: { AUTH_REFRESH_REUSE_GRACE: "1 second" } }), { exclud
           assert.strictEqual(response.status, 200)
           assert.deepStrictEqual(response.json, { message: "Signed out from 2 device(s)", success: true })
           assert.strictEqual((yield* refresh(other.refreshToken)).status, 401)
+        }))
+    })
+
+    describe("session expiry", () => {
+      it.effect("an unexpired access token of an expired session is refused", () =>
+        Effect.gen(function*() {
+          const user = yield* signedUpUser()
+          assert.strictEqual((yield* call("GET", "/auth/me", { token: user.accessToken })).status, 200)
+          yield* expireSessionsOf(user.email)
+          const me = yield* call("GET", "/auth/me", { token: user.accessToken })
+          assert.strictEqual(me.status, 401)
+          assert.deepStrictEqual(me.json, { detail: "Invalid or expired access token" })
+          assert.strictEqual(me.headers["www-authenticate"], "Bearer")
+        }))
+
+      it.effect("an expired session is neither listed nor counted by sign-out everywhere", () =>
+        Effect.gen(function*() {
+          const user = yield* signedUpUser()
+          yield* expireSessionsOf(user.email)
+          const current = yield* signIn(user.email)
+          const listed = yield* call("GET", "/auth/sessions", { token: current.accessToken })
+          const page = listed.json as { sessions: ReadonlyArray<{ id: string; is_current: boolean }>; total: number }
+          assert.strictEqual(page.total, 1)
+          assert.isTrue(page.sessions[0]!.is_current)
+          const all = yield* call("POST", "/auth/signout/all", { token: current.accessToken })
+          assert.deepStrictEqual(all.json, { message: "Signed out from 1 device(s)", success: true })
         }))
     })
 

@@ -133,6 +133,23 @@ layer(authTestLayer(), { excludeTestServices: true })("sign-up", (it) => {
         assert.strictEqual(ok.status, 200, "a wrong guess does not burn the code")
       }))
 
+    it.effect("refuses the right code once it has expired, and a new code works", () =>
+      Effect.gen(function*() {
+        const email = uniqueEmail("expired")
+        assert.strictEqual((yield* call("POST", "/auth/signup", { body: { email, password } })).status, 201)
+        const code = yield* latestCode(email, "email_verification")
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`UPDATE otp_tokens SET expires_at = now() - interval '1 second' WHERE email = ${email}`
+        const expired = yield* call("POST", "/auth/signup/verify", { body: { email, otp_code: code } })
+        assert.strictEqual(expired.status, 400)
+        assert.deepStrictEqual(expired.json, { detail: "Invalid verification code" })
+        assert.strictEqual((yield* call("POST", "/auth/signup/resend", { body: { email } })).status, 200)
+        const fresh = yield* call("POST", "/auth/signup/verify", {
+          body: { email, otp_code: yield* latestCode(email, "email_verification") }
+        })
+        assert.strictEqual(fresh.status, 200)
+      }))
+
     it.effect("locks the code after OTP_MAX_ATTEMPTS wrong guesses, even concurrent ones", () =>
       Effect.gen(function*() {
         const email = uniqueEmail("guess")

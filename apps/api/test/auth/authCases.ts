@@ -1,7 +1,8 @@
 /**
  * The authentication cases every protected endpoint must answer the same way: no token, a
- * malformed one, an expired one, one signed with another key, one that is not an access token,
- * and the token of a deleted account. Later endpoints reuse it with one call each.
+ * malformed one, an expired one, one signed with another key, one signed with the right key but
+ * for another issuer or audience (or without them), one that is not an access token, and the
+ * token of a deleted account. Later endpoints reuse it with one call each.
  */
 import { assert } from "@effect/vitest"
 import { Effect } from "effect"
@@ -16,19 +17,24 @@ const forgedToken = (options: {
   readonly type?: string
   readonly expiresInSeconds?: number
   readonly subject?: string
+  /** `null` leaves the claim out. */
+  readonly issuer?: string | null
+  readonly audience?: string | null
 }) => {
   const now = Math.floor(Date.now() / 1000)
-  return Effect.promise(() =>
-    new SignJWT({ email: "someone@example.com", type: options.type ?? "access" })
+  return Effect.promise(() => {
+    const jwt = new SignJWT({ email: "someone@example.com", type: options.type ?? "access" })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject(options.subject ?? crypto.randomUUID())
       .setJti(crypto.randomUUID())
       .setIssuedAt(now - 3600)
       .setExpirationTime(now + (options.expiresInSeconds ?? 900))
-      .setIssuer("cuebx")
-      .setAudience("cuebx")
-      .sign(options.key ?? defaultKey)
-  )
+    const issuer = options.issuer === undefined ? "cuebx" : options.issuer
+    const audience = options.audience === undefined ? "cuebx" : options.audience
+    if (issuer !== null) jwt.setIssuer(issuer)
+    if (audience !== null) jwt.setAudience(audience)
+    return jwt.sign(options.key ?? defaultKey)
+  })
 }
 
 export interface ProtectedEndpoint {
@@ -58,6 +64,15 @@ export const expectAuthenticationRequired = (endpoint: ProtectedEndpoint) =>
       yield* forgedToken({ key: new TextEncoder().encode("another-key-another-key-another-key") }),
       "Invalid or expired access token"
     )
+    for (
+      const claims of [
+        { issuer: "another-issuer" },
+        { audience: "another-audience" },
+        { issuer: null, audience: null }
+      ]
+    ) {
+      yield* expect401(endpoint, yield* forgedToken(claims), "Invalid or expired access token")
+    }
     yield* expect401(endpoint, yield* forgedToken({ type: "refresh" }), "Invalid access token")
     yield* expect401(endpoint, yield* forgedToken({}), "User not found")
     const deleted = yield* signedUpUser()

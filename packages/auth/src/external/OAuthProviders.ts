@@ -1,12 +1,13 @@
 /**
  * The HTTP side of Google and GitHub sign-in: authorization URLs, the code-for-token exchange and
  * the user's identity (GitHub's email chosen among the addresses GitHub says are verified).
- * States, accounts and sessions are not its business.
+ * States, accounts and sessions are not its business, and neither is the HTTP client: the
+ * program provides it (with its tracing and backstop timeout).
  */
 import { appendToUrl } from "@cuebx/config"
 import { describeRequestFailure } from "@cuebx/observability"
 import { Context, Data, Duration, Effect, Layer, Redacted, Schedule, Schema } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { OAuthSettings } from "./OAuthSettings.ts"
 
 export type OAuthProvider = "google" | "github"
@@ -332,7 +333,7 @@ export class OAuthProviders extends Context.Service<OAuthProviders, {
           identity
         })
       })
-    ).pipe(Layer.provide(FetchHttpClient.layer))
+    )
   }
 
   static readonly layer = Layer.unwrap(Effect.gen(function*() {

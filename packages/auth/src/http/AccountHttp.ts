@@ -1,39 +1,41 @@
 /**
  * Handlers of the `/auth` endpoints behind a Bearer token: the profile, password change,
- * account deletion, avatar upload credentials and the sessions.
+ * account deletion, avatar upload credentials and the sessions. Responses are built here from
+ * the domain's models; failures go through `authErrors`.
  */
-import { BadRequest, CuebxApi, CurrentUser, NotFound, ServiceUnavailable, Unauthorized } from "@cuebx/contract"
-import { Effect } from "effect"
+import { CuebxApi, CurrentUser } from "@cuebx/contract"
+import { Effect, Option } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { Accounts, messages, type Profile } from "../Accounts.ts"
+import { Accounts, type Profile } from "../Accounts.ts"
 import { Cloudinary } from "../external/Cloudinary.ts"
-import { Sessions, type SessionView } from "../Sessions.ts"
+import { Sessions } from "../Sessions.ts"
+import type { SessionView } from "../SessionsRepo.ts"
+import { authErrors } from "./AuthErrors.ts"
+import { messages } from "./AuthHttp.ts"
 
-const profileResponse = ({ user, oauthProviders }: Profile) => ({
+const profileResponse = ({ oauthProviders, user }: Profile) => ({
   id: user.id,
   email: user.email,
   email_verified: user.emailVerified,
   full_name: user.fullName,
   avatar_url: user.avatarUrl,
   is_active: user.isActive,
-  created_at: user.createdAt.toISOString(),
-  updated_at: user.updatedAt.toISOString(),
+  created_at: user.createdAt,
+  updated_at: user.updatedAt,
   has_password: user.passwordHash !== null,
   oauth_providers: oauthProviders
 })
 
-const sessionsResponse = (sessions: ReadonlyArray<SessionView>, current: string | null | undefined) => ({
+const sessionsResponse = (sessions: ReadonlyArray<SessionView>, current: string | null) => ({
   sessions: sessions.map((session) => ({
     id: session.id,
     device_info: session.deviceInfo,
-    created_at: session.createdAt.toISOString(),
-    expires_at: session.expiresAt.toISOString(),
+    created_at: session.createdAt,
+    expires_at: session.expiresAt,
     is_current: session.id === current
   })),
   total: sessions.length
 })
-
-const gone = () => Effect.fail(new Unauthorized({ detail: "User account has been deleted" }))
 
 export const AccountHttp = HttpApiBuilder.group(
   CuebxApi,
@@ -54,17 +56,13 @@ export const AccountHttp = HttpApiBuilder.group(
         Effect.gen(function*() {
           const user = yield* CurrentUser
           yield* accounts.changePassword(user.id, user.sessionId, payload.current_password, payload.new_password)
+            .pipe(Effect.mapError(authErrors))
           return { message: messages.passwordChanged, success: true }
-        }).pipe(Effect.catchTags({
-          WrongCurrentPassword: () => Effect.fail(new BadRequest({ detail: "Current password is incorrect" })),
-          NoPasswordSet: () =>
-            Effect.fail(new BadRequest({ detail: "Cannot change password. Account uses OAuth login only." })),
-          AccountGone: gone
-        })))
+        }))
       .handle("profile", () =>
         CurrentUser.use((user) => accounts.profile(user.id)).pipe(
           Effect.map(profileResponse),
-          Effect.catchTag("AccountGone", gone)
+          Effect.mapError(authErrors)
         ))
       .handle("updateProfile", ({ payload }) =>
         CurrentUser.use((user) =>
@@ -72,32 +70,17 @@ export const AccountHttp = HttpApiBuilder.group(
             ...(payload.full_name === undefined ? {} : { fullName: payload.full_name }),
             ...(payload.avatar_url === undefined ? {} : { avatarUrl: payload.avatar_url })
           })
-        ).pipe(
-          Effect.map(profileResponse),
-          Effect.catchTags({
-            AvatarNotAllowed: () =>
-              Effect.fail(
-                new BadRequest({
-                  detail: "avatar_url must be an image uploaded with /auth/me/avatar/upload-credentials"
-                })
-              ),
-            AccountGone: gone
-          })
-        ))
+        ).pipe(Effect.map(profileResponse), Effect.mapError(authErrors)))
       .handle("deleteAccount", () =>
         CurrentUser.use((user) => accounts.deleteAccount(user.id)).pipe(
           Effect.as({ message: messages.accountDeleted, success: true })
         ))
-      .handle("avatarUploadCredentials", () =>
-        cloudinary.uploadCredentials.pipe(
-          Effect.catchTag("CloudinaryNotConfigured", () =>
-            Effect.fail(new ServiceUnavailable({ detail: "Avatar uploads are not configured" })))
-        ))
+      .handle("avatarUploadCredentials", () => cloudinary.uploadCredentials.pipe(Effect.mapError(authErrors)))
       .handle("listSessionsByToken", ({ payload }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
           const current = yield* sessions.sessionOf(user.id, payload.refresh_token)
-          return sessionsResponse(yield* sessions.list(user.id), current)
+          return sessionsResponse(yield* sessions.list(user.id), Option.getOrNull(current))
         }))
       .handle("listSessions", () =>
         Effect.gen(function*() {
@@ -107,9 +90,7 @@ export const AccountHttp = HttpApiBuilder.group(
       .handle("revokeSession", ({ params }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
-          if (!(yield* sessions.revoke(user.id, params.session_id))) {
-            return yield* new NotFound({ detail: "Session not found" })
-          }
+          yield* sessions.revoke(user.id, params.session_id).pipe(Effect.mapError(authErrors))
           return { message: messages.signedOut, success: true }
         }))
   })

@@ -1,26 +1,32 @@
 /**
  * Handlers of the public `/auth` endpoints: rate limits first (by client IP or by email, as the
- * reference set them), then the account flows, with domain failures mapped to the reference's
- * statuses and texts.
+ * reference set them), then the account flows, whose domain failures become the reference's
+ * statuses and texts through `authErrors`.
  */
-import { appendToUrl } from "@cuebx/config"
-import {
-  BadRequest,
-  Conflict,
-  CuebxApi,
-  Forbidden,
-  ServiceUnavailable,
-  TooManyRequests,
-  Unauthorized
-} from "@cuebx/contract"
-import { Duration, Effect, Option } from "effect"
+import { appendToUrl, isProduction } from "@cuebx/config"
+import { CuebxApi } from "@cuebx/contract"
+import { Duration, Effect } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import { Accounts, type ClientContext, messages } from "../Accounts.ts"
+import { Accounts, type ClientContext } from "../Accounts.ts"
 import { deviceInfo } from "../external/DeviceInfo.ts"
 import { oauthCookieName, OAuthSignIn, oauthStateTtlSeconds } from "../OAuthSignIn.ts"
-import { Sessions, type TokenPair } from "../Sessions.ts"
+import { type RefreshedTokens, Sessions, type TokenPair } from "../Sessions.ts"
+import { authErrors } from "./AuthErrors.ts"
 import { AuthRateLimits } from "./AuthRateLimits.ts"
+
+/** The success messages of `/auth`, the reference's texts. */
+export const messages = {
+  signedUp: "Verification code sent to your email",
+  verificationSent: "If the email exists, a verification code has been sent",
+  signinCodeSent: "If the email exists, a sign-in code has been sent",
+  resetSent: "If the email exists and has a password, a reset code has been sent",
+  passwordReset: "Password has been reset successfully",
+  passwordChanged: "Password changed successfully. You have been signed out from other devices.",
+  accountDeleted: "Account has been deleted",
+  signedOut: "Successfully signed out",
+  notSignedOut: "Token not found or already revoked"
+} as const
 
 const tokenResponse = (pair: TokenPair) => ({
   access_token: pair.accessToken,
@@ -29,15 +35,16 @@ const tokenResponse = (pair: TokenPair) => ({
   expires_in: pair.expiresIn
 })
 
+const refreshedResponse = (tokens: RefreshedTokens) => ({
+  access_token: tokens.accessToken,
+  ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
+  token_type: "bearer" as const,
+  expires_in: tokens.expiresIn
+})
+
 /** The state cookie has served its purpose once the callback arrived. */
 const cleared = (response: HttpServerResponse.HttpServerResponse) =>
   HttpServerResponse.expireCookieUnsafe(response, oauthCookieName, { path: "/auth/oauth" })
-
-const invalidCode = () => Effect.fail(new BadRequest({ detail: "Invalid verification code" }))
-const tooManyAttempts = () =>
-  Effect.fail(
-    new TooManyRequests({ detail: "Too many verification attempts. Please request a new code.", retryAfterSeconds: 60 })
-  )
 
 export const clientContext = Effect.gen(function*() {
   const request = yield* HttpServerRequest.HttpServerRequest
@@ -56,6 +63,8 @@ export const AuthHttp = HttpApiBuilder.group(
     const sessions = yield* Sessions
     const oauth = yield* OAuthSignIn
     const limits = yield* AuthRateLimits
+    // The OAuth state cookie is `Secure` in production only, so local HTTP development works.
+    const secureCookies = yield* isProduction
 
     return handlers
       .handle("signup", ({ payload }) =>
@@ -65,18 +74,18 @@ export const AuthHttp = HttpApiBuilder.group(
             email: payload.email,
             password: payload.password,
             fullName: payload.full_name ?? null
-          })
+          }).pipe(Effect.mapError(authErrors))
           return { message: messages.signedUp, email: payload.email, requires_verification: true }
-        }).pipe(
-          Effect.catchTag("EmailAlreadyRegistered", () =>
-            Effect.fail(new Conflict({ detail: "A user with this email already exists" })))
-        ))
+        }))
       .handle("verifySignup", ({ payload }) =>
         Effect.gen(function*() {
           yield* limits.byIp("/auth/signup/verify", 10, Duration.minutes(1))
-          const pair = yield* accounts.verifySignup(payload.email, payload.otp_code, yield* clientContext)
+          const client = yield* clientContext
+          const pair = yield* accounts.verifySignup(payload.email, payload.otp_code, client).pipe(
+            Effect.mapError(authErrors)
+          )
           return tokenResponse(pair)
-        }).pipe(Effect.catchTags({ OtpInvalid: invalidCode, OtpTooManyAttempts: tooManyAttempts })))
+        }))
       .handle("resendVerification", ({ payload }) =>
         Effect.gen(function*() {
           yield* limits.byEmail("/auth/signup/resend", payload.email, 3, Duration.hours(1))
@@ -86,18 +95,11 @@ export const AuthHttp = HttpApiBuilder.group(
       .handle("signin", ({ payload }) =>
         Effect.gen(function*() {
           yield* limits.byIp("/auth/signin", 10, Duration.minutes(1))
-          const pair = yield* accounts.signin(
-            payload.email,
-            payload.password,
-            payload.remember_me ?? false,
-            yield* clientContext
-          )
+          const client = yield* clientContext
+          const pair = yield* accounts.signin(payload.email, payload.password, payload.remember_me ?? false, client)
+            .pipe(Effect.mapError(authErrors))
           return tokenResponse(pair)
-        }).pipe(Effect.catchTags({
-          InvalidCredentials: () => Effect.fail(new Unauthorized({ detail: "Invalid email or password" })),
-          AccountDeactivated: () => Effect.fail(new Unauthorized({ detail: "This account has been deactivated" })),
-          EmailNotVerified: () => Effect.fail(new Forbidden({ detail: "Email not verified" }))
-        })))
+        }))
       .handle("requestSigninCode", ({ payload }) =>
         Effect.gen(function*() {
           yield* limits.byEmail("/auth/signin/code/request", payload.email, 3, Duration.hours(1))
@@ -107,28 +109,20 @@ export const AuthHttp = HttpApiBuilder.group(
       .handle("signinWithCode", ({ payload }) =>
         Effect.gen(function*() {
           yield* limits.byIp("/auth/signin/code", 10, Duration.minutes(1))
+          const client = yield* clientContext
           const pair = yield* accounts.signinWithCode(
             payload.email,
             payload.otp_code,
             payload.remember_me ?? false,
-            yield* clientContext
-          )
+            client
+          ).pipe(Effect.mapError(authErrors))
           return tokenResponse(pair)
-        }).pipe(Effect.catchTags({
-          OtpInvalid: invalidCode,
-          OtpTooManyAttempts: tooManyAttempts,
-          AccountDeactivated: () => Effect.fail(new Unauthorized({ detail: "This account has been deactivated" }))
-        })))
-      .handle("refreshToken", ({ payload }) =>
-        sessions.refresh(payload.refresh_token).pipe(
-          Effect.map((tokens) => ({
-            access_token: tokens.accessToken,
-            ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
-            token_type: "bearer" as const,
-            expires_in: tokens.expiresIn
-          })),
-          Effect.catchTag("RefreshRejected", (error) => Effect.fail(new Unauthorized({ detail: error.detail })))
-        ))
+        }))
+      .handle(
+        "refreshToken",
+        ({ payload }) =>
+          sessions.refresh(payload.refresh_token).pipe(Effect.map(refreshedResponse), Effect.mapError(authErrors))
+      )
       .handle("signout", ({ payload }) =>
         sessions.signOut(payload.refresh_token).pipe(
           Effect.map((success) => ({ message: success ? messages.signedOut : messages.notSignedOut, success }))
@@ -139,34 +133,23 @@ export const AuthHttp = HttpApiBuilder.group(
           const started = yield* oauth.start(params.provider, {
             rememberMe: query.remember_me ?? false,
             callbackUrl: query.callback_url ?? null
-          })
-          const production = yield* limits.production
+          }).pipe(Effect.mapError(authErrors))
           return HttpServerResponse.jsonUnsafe({ authorization_url: started.authorizationUrl, state: started.state })
             .pipe(
               HttpServerResponse.setCookieUnsafe(oauthCookieName, started.browserBinding, {
                 httpOnly: true,
                 sameSite: "lax",
-                secure: production,
+                secure: secureCookies,
                 path: "/auth/oauth",
                 maxAge: Duration.seconds(oauthStateTtlSeconds)
               })
             )
-        }).pipe(Effect.catchTags({
-          OAuthNotConfigured: (error) =>
-            Effect.fail(new BadRequest({ detail: `OAuth sign-in with ${error.provider} is not configured` })),
-          InvalidCallbackUrl: () =>
-            Effect.fail(
-              new BadRequest({
-                detail: "Invalid callback URL. Must be in allowed origins and use HTTPS in production."
-              })
-            ),
-          OAuthUnavailable: () =>
-            Effect.fail(new ServiceUnavailable({ detail: "OAuth sign-in is temporarily unavailable" }))
-        })))
+        }))
       .handle("oauthCallback", ({ params, query }) =>
         Effect.gen(function*() {
           yield* limits.byIp(`/auth/oauth/${params.provider}/callback`, 20, Duration.minutes(1))
           const request = yield* HttpServerRequest.HttpServerRequest
+          const client = yield* clientContext
           const signedIn = yield* oauth.complete(
             params.provider,
             {
@@ -176,8 +159,25 @@ export const AuthHttp = HttpApiBuilder.group(
               errorDescription: query.error_description
             },
             request.cookies[oauthCookieName],
-            yield* clientContext
+            client
+          ).pipe(
+            // With a trusted callback URL, a failure goes back to the frontend as `?error=...`.
+            Effect.catchTag("OAuthCallbackFailed", (failure) =>
+              failure.callbackUrl === null
+                ? Effect.fail(failure)
+                : Effect.succeed({ failure, callbackUrl: failure.callbackUrl })),
+            Effect.mapError(authErrors)
           )
+          if ("failure" in signedIn) {
+            return HttpServerResponse.redirect(
+              appendToUrl(
+                signedIn.callbackUrl,
+                { error: signedIn.failure.error, error_description: signedIn.failure.detail },
+                "query"
+              ),
+              { status: 307 }
+            )
+          }
           if (signedIn.callbackUrl === null) {
             return cleared(HttpServerResponse.jsonUnsafe(tokenResponse(signedIn.tokens)))
           }
@@ -185,20 +185,7 @@ export const AuthHttp = HttpApiBuilder.group(
             appendToUrl(signedIn.callbackUrl, tokenResponse(signedIn.tokens), "fragment"),
             { status: 307 }
           ))
-        }).pipe(Effect.catchTag("OAuthCallbackFailed", (failure) =>
-          Option.match(Option.fromNullishOr(failure.callbackUrl), {
-            onNone: () =>
-              Effect.fail(
-                failure.status === 403
-                  ? new Forbidden({ detail: failure.detail })
-                  : new BadRequest({ detail: failure.detail })
-              ),
-            onSome: (callbackUrl) =>
-              Effect.succeed(HttpServerResponse.redirect(
-                appendToUrl(callbackUrl, { error: failure.error, error_description: failure.detail }, "query"),
-                { status: 307 }
-              ))
-          }))))
+        }))
       .handle("requestPasswordReset", ({ payload }) =>
         Effect.gen(function*() {
           yield* limits.byEmail("/auth/password/reset", payload.email, 3, Duration.hours(1))
@@ -208,8 +195,10 @@ export const AuthHttp = HttpApiBuilder.group(
       .handle("confirmPasswordReset", ({ payload }) =>
         Effect.gen(function*() {
           yield* limits.byIp("/auth/password/reset/confirm", 10, Duration.minutes(1))
-          yield* accounts.confirmPasswordReset(payload.email, payload.otp_code, payload.new_password)
+          yield* accounts.confirmPasswordReset(payload.email, payload.otp_code, payload.new_password).pipe(
+            Effect.mapError(authErrors)
+          )
           return { message: messages.passwordReset, success: true }
-        }).pipe(Effect.catchTags({ OtpInvalid: invalidCode, OtpTooManyAttempts: tooManyAttempts })))
+        }))
   })
 )

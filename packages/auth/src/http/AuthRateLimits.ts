@@ -2,7 +2,6 @@
  * The rate limits of `/auth`, as the reference set them (per client IP, or per email for the
  * endpoints that send codes), on the shared sliding-window limiter.
  */
-import { Environment } from "@cuebx/config"
 import type { TooManyRequests } from "@cuebx/contract"
 import { ClientIp, RequestLimits } from "@cuebx/ratelimit"
 import { Context, type Duration, Effect, Layer } from "effect"
@@ -16,20 +15,16 @@ export class AuthRateLimits extends Context.Service<AuthRateLimits, {
   ): Effect.Effect<void, TooManyRequests, HttpServerRequest.HttpServerRequest>
   byEmail(path: string, email: string, limit: number, window: Duration.Duration): Effect.Effect<void, TooManyRequests>
   readonly clientIp: Effect.Effect<string, never, HttpServerRequest.HttpServerRequest>
-  /** Whether cookies must be `Secure` (production). */
-  readonly production: Effect.Effect<boolean>
 }>()("@cuebx/auth/AuthRateLimits") {
   static readonly layer = Layer.effect(
     AuthRateLimits,
     Effect.gen(function*() {
       const limits = yield* RequestLimits
       const clientIp = yield* ClientIp
-      const production = (yield* Environment) === "production"
       return AuthRateLimits.of({
         byIp: (path, limit, window) => limits.byIp(path, { limit, window }),
         byEmail: (path, email, limit, window) => limits.byEmail(email, path, { limit, window }),
-        clientIp: clientIp.current,
-        production: Effect.succeed(production)
+        clientIp: clientIp.current
       })
     })
   )

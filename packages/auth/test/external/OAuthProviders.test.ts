@@ -1,6 +1,7 @@
 import { captureLogs, type FakeHttpServer, freePort, makeFakeHttpServer, makeTcpProxy } from "@cuebx/testing"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { type OAuthFailed, type OAuthIdentity, OAuthProviders } from "../../src/external/OAuthProviders.ts"
 
 /** A front for a fake provider whose first `failures` connections are reset (a network error). */
@@ -91,9 +92,12 @@ const environment = (urls: { readonly google: string; readonly github: string })
   OAUTH_HTTP_TIMEOUT: "2 seconds"
 })
 
-/** The real layer, configured through Config as in production. */
+/** The real layer, configured through Config as in production; the HTTP client is the program's to provide. */
 const providersWith = (env: Readonly<Record<string, string>>) =>
-  Layer.fresh(OAuthProviders.layer).pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))))
+  Layer.fresh(OAuthProviders.layer).pipe(
+    Layer.provide(FetchHttpClient.layer),
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env)))
+  )
 
 const Fakes = Layer.mergeAll(FakeGoogle.layer, FakeGitHub.layer)
 

@@ -125,7 +125,7 @@ export class AuthApi extends HttpApiGroup.make("auth")
         error_description: Schema.optionalKey(Schema.String)
       },
       success: [TokenResponse, Redirect],
-      error: [BadRequest, Forbidden, TooManyRequestsResponse]
+      error: [BadRequest, Forbidden, ServiceUnavailable, TooManyRequestsResponse]
     }).annotateMerge(
       doc("Finish an OAuth sign-in", "Redirects (307) to the callback URL with the tokens in the fragment.")
     ),

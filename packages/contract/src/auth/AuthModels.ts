@@ -4,6 +4,7 @@
  */
 import { Schema, SchemaTransformation } from "effect"
 import { EmailAddress } from "../Email.ts"
+import { Timestamp } from "../Ids.ts"
 
 export const Password = Schema.String.check(
   Schema.isMinLength(8),
@@ -104,8 +105,8 @@ export const ProfileResponse = Schema.Struct({
   full_name: Schema.NullOr(Schema.String),
   avatar_url: Schema.NullOr(Schema.String),
   is_active: Schema.Boolean,
-  created_at: Schema.String,
-  updated_at: Schema.String,
+  created_at: Timestamp,
+  updated_at: Timestamp,
   has_password: Schema.Boolean,
   oauth_providers: Schema.Array(OAuthProvider)
 }).annotate({ identifier: "ProfileResponse" })
@@ -131,8 +132,8 @@ export const CloudinaryUploadCredentials = Schema.Struct({
 export const ActiveSession = Schema.Struct({
   id: Schema.String,
   device_info: Schema.NullOr(Schema.String),
-  created_at: Schema.String,
-  expires_at: Schema.String,
+  created_at: Timestamp,
+  expires_at: Timestamp,
   is_current: Schema.Boolean
 }).annotate({ identifier: "ActiveSessionResponse" })
 
