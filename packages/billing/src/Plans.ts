@@ -1,96 +1,125 @@
 /**
- * Reads of the plan catalogue: the active plans of a product in tier order, one plan, a
- * product's Free plan and a plan's credit and rate-limit rule. The catalogue is written by
- * `PlanCatalogue` (sync-plans), never here.
+ * Reads of the plan catalogue: the active plans of a product in tier order, one active plan of a
+ * product, and a product's Free plan. `Plan` is the decoded `plans` row every billing read shares.
+ * The catalogue is written by `PlanCatalogue` (sync-plans), never here.
  */
-import type { PlanFeature, PlanResponse } from "@cuebx/contract"
-import { Context, Effect, Layer } from "effect"
-import { SqlClient } from "effect/sql"
-import type { CatalogueEntry } from "./catalogue/PlanCatalogue.ts"
-import type { ProductType } from "./FeatureKeys.ts"
+import { PlanType, ProductType } from "@cuebx/contract"
+import { NumericColumn, UpperCaseEnum } from "@cuebx/db"
+import { Context, Effect, Layer, Option, Schema, String } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
 
-/** A plan of the catalogue as stored (features always carry their four keys). */
-export interface Plan extends CatalogueEntry {
-  readonly id: string
-}
+/** Stored as `'FREE'` / `'PAID'`; `"free"` / `"paid"` in code and on the wire. */
+export const PlanTypeColumn = UpperCaseEnum(PlanType.literals)
 
-export interface PricingRule {
-  readonly planId: string
-  readonly multiplier: string
-  readonly creditsAllocation: string
+export const PlanFeature = Schema.Struct({
+  title: Schema.String,
+  description: Schema.NullOr(Schema.String),
+  value: Schema.NullOr(Schema.Union([Schema.String, Schema.Boolean])),
+  category: Schema.NullOr(Schema.String)
+})
+export type PlanFeature = typeof PlanFeature.Type
+
+/** A plan as the catalogue describes it: everything of a `plans` row but its id. */
+export const PlanDefinition = Schema.Struct({
+  productType: ProductType,
+  name: Schema.String,
+  description: Schema.NullOr(Schema.String),
+  price: NumericColumn,
+  displayPrice: Schema.NullOr(Schema.String),
+  rank: Schema.Int,
+  stripePriceId: Schema.NullOr(Schema.String),
+  seatPrice: NumericColumn,
+  seatDisplayPrice: Schema.NullOr(Schema.String),
+  seatStripePriceId: Schema.NullOr(Schema.String),
+  isActive: Schema.Boolean,
+  trialDays: Schema.NullOr(Schema.Int),
+  type: PlanTypeColumn,
+  features: Schema.Array(PlanFeature),
   /** `null` means unlimited. */
-  readonly rateLimitPerMinute: number | null
-  readonly rateLimitPerDay: number | null
-}
+  maxSeats: Schema.NullOr(Schema.Int),
+  minSeats: Schema.Int
+})
+export type PlanDefinition = typeof PlanDefinition.Type
 
-const first = <A>(rows: ReadonlyArray<A>) => rows[0]
+/** A `plans` row: prices are exact decimals, features the jsonb list with its four keys. */
+export const Plan = Schema.Struct({ id: Schema.String, ...PlanDefinition.fields })
+export type Plan = typeof Plan.Type
+
+const numericFields: ReadonlySet<string> = new Set(["price", "seatPrice"])
+
+/**
+ * The `plans` row of `alias` as one jsonb value that decodes with `Plan`, for queries that read a
+ * plan alongside another row (numerics as text, as the driver hands over numeric columns).
+ */
+export const planJson = (sql: SqlClient.SqlClient, alias: string) =>
+  sql.literal(
+    `jsonb_build_object(${
+      Object.keys(Plan.fields).map((field) =>
+        `'${field}', ${alias}.${String.camelToSnake(field)}${numericFields.has(field) ? "::text" : ""}`
+      ).join(", ")
+    })`
+  )
+
+/** No active plan with this id (of any product). */
+export class PlanNotFound extends Schema.TaggedError<PlanNotFound>()("PlanNotFound", {
+  planId: Schema.String,
+  product: ProductType
+}) {}
+
+/** The plan exists and is active, but belongs to the other product. */
+export class PlanOfOtherProduct extends Schema.TaggedError<PlanOfOtherProduct>()("PlanOfOtherProduct", {
+  planId: Schema.String,
+  product: ProductType
+}) {}
 
 export class Plans extends Context.Service<Plans, {
   /** Active plans of a product, lowest tier first. */
   listActive(product: ProductType): Effect.Effect<ReadonlyArray<Plan>>
-  /** An active plan, whatever its product (callers check the product). */
-  findActive(id: string): Effect.Effect<Plan | undefined>
-  /** Plans by id, even if deactivated since (a subscription keeps its plan). */
-  findAnyOf(ids: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, Plan>>
-  freePlan(product: ProductType): Effect.Effect<Plan | undefined>
-  pricingRule(planId: string): Effect.Effect<PricingRule | undefined>
+  /** An active plan of `product`. */
+  findActive(product: ProductType, planId: string): Effect.Effect<Plan, PlanNotFound | PlanOfOtherProduct>
+  /** The product's active Free plan, if the catalogue has one. */
+  freePlan(product: ProductType): Effect.Effect<Option.Option<Plan>>
 }>()("@cuebx/billing/Plans") {
   static readonly layer = Layer.effect(
     Plans,
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
-      return Plans.of({
-        listActive: (product) =>
-          sql<Plan>`
-            SELECT * FROM plans
-            WHERE product_type = ${product} AND is_active AND NOT is_deleted
-            ORDER BY rank`.pipe(Effect.orDie),
-        findActive: (id) =>
-          sql<Plan>`SELECT * FROM plans WHERE id = ${id} AND is_active AND NOT is_deleted`.pipe(
-            Effect.map(first),
-            Effect.orDie
-          ),
-        findAnyOf: (ids) =>
-          ids.length === 0
-            ? Effect.succeed(new Map())
-            : sql<Plan>`SELECT * FROM plans WHERE id IN ${sql.in(ids)}`.pipe(
-              Effect.map((rows) => new Map(rows.map((plan) => [plan.id, plan]))),
-              Effect.orDie
-            ),
-        freePlan: (product) =>
-          sql<Plan>`
+
+      const activeOf = SqlSchema.findAll({
+        Request: ProductType,
+        Result: Plan,
+        execute: (product) =>
+          sql`SELECT * FROM plans WHERE product_type = ${product} AND is_active AND NOT is_deleted ORDER BY rank`
+      })
+      const activeById = SqlSchema.findOneOption({
+        Request: Schema.String,
+        Result: Plan,
+        execute: (id) => sql`SELECT * FROM plans WHERE id = ${id} AND is_active AND NOT is_deleted`
+      })
+      const freeOf = SqlSchema.findOneOption({
+        Request: ProductType,
+        Result: Plan,
+        execute: (product) =>
+          sql`
             SELECT * FROM plans
             WHERE product_type = ${product} AND type = 'FREE' AND is_active AND NOT is_deleted
-            ORDER BY rank LIMIT 1`.pipe(Effect.map(first), Effect.orDie),
-        pricingRule: (planId) =>
-          sql<PricingRule>`SELECT * FROM plan_pricing_rules WHERE plan_id = ${planId}`.pipe(
-            Effect.map(first),
-            Effect.orDie
-          )
+            ORDER BY rank LIMIT 1`
+      })
+
+      return Plans.of({
+        listActive: Effect.fn("Plans.listActive")(function*(product) {
+          return yield* activeOf(product)
+        }, Effect.orDie),
+        findActive: Effect.fn("Plans.findActive")(function*(product, planId) {
+          const plan = yield* activeById(planId).pipe(Effect.orDie)
+          if (Option.isNone(plan)) return yield* new PlanNotFound({ planId, product })
+          if (plan.value.productType !== product) return yield* new PlanOfOtherProduct({ planId, product })
+          return plan.value
+        }),
+        freePlan: Effect.fn("Plans.freePlan")(function*(product) {
+          return yield* freeOf(product)
+        }, Effect.orDie)
       })
     })
   )
 }
-
-const featureResponse = (feature: Plan["features"][number]): PlanFeature => ({
-  title: feature.title,
-  description: feature.description,
-  value: feature.value,
-  category: feature.category
-})
-
-export const planResponse = (plan: Plan): PlanResponse => ({
-  id: plan.id,
-  name: plan.name,
-  description: plan.description,
-  price: plan.price,
-  display_price: plan.displayPrice,
-  seat_price: plan.seatPrice,
-  seat_display_price: plan.seatDisplayPrice,
-  is_active: plan.isActive,
-  trial_days: plan.trialDays,
-  type: plan.type === "FREE" ? "free" : "paid",
-  features: plan.features.map(featureResponse),
-  max_seats: plan.maxSeats,
-  min_seats: plan.minSeats
-})

@@ -1,9 +1,10 @@
-import { NodeFileSystem } from "@effect/platform-node"
+import { featureKeyProduct, featureKeys, formatAmount } from "@cuebx/contract"
+import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Exit, Schema } from "effect"
 import { defaultPricingRule, featureCostDefaults, pricingRuleDefaults } from "../src/catalogue/CatalogueDefaults.ts"
 import { loadCatalogueFile } from "../src/catalogue/CatalogueFile.ts"
-import { featureKeyDbName, featureKeyFromDbName, featureKeyProduct, featureKeys } from "../src/FeatureKeys.ts"
+import { FeatureKeyColumn, featureKeyDbName } from "../src/FeatureKeys.ts"
 
 // SPEC.md "Defaults shipped with the catalogue": credits per period, requests per minute, per day.
 const expectedRules = {
@@ -30,14 +31,19 @@ describe("catalogue defaults", () => {
         const rule = defaultPricingRule(plan.product_type, plan.name)
         const [credits, perMinute, perDay] =
           expectedRules[`${plan.product_type}/${plan.name}` as keyof typeof expectedRules]
-        assert.deepStrictEqual(rule, {
+        assert.isDefined(rule)
+        assert.deepStrictEqual({
+          ...rule!,
+          multiplier: formatAmount(rule!.multiplier),
+          creditsAllocation: formatAmount(rule!.creditsAllocation)
+        }, {
           multiplier: "1.00",
           creditsAllocation: credits,
           rateLimitPerMinute: perMinute,
           rateLimitPerDay: perDay
         }, `${plan.product_type}/${plan.name}`)
       }
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeServices.layer)))
 
   it("ships no rule for plans outside the catalogue", () => {
     assert.strictEqual(defaultPricingRule("API", "Enterprise"), undefined)
@@ -54,12 +60,15 @@ describe("catalogue defaults", () => {
       const [prefix, ...rest] = cost.featureKey.split(".")
       assert.strictEqual(cost.productType, prefix === "api" ? "API" : "CAREER", cost.featureKey)
       assert.strictEqual(
-        cost.internalCostCredits,
+        formatAmount(cost.internalCostCredits),
         doubleCost.includes(rest.join(".")) ? "2.00" : "1.00",
         cost.featureKey
       )
     }
-    assert.strictEqual(featureCostDefaults.filter((cost) => cost.internalCostCredits === "2.00").length, 10)
+    assert.strictEqual(
+      featureCostDefaults.filter((cost) => formatAmount(cost.internalCostCredits) === "2.00").length,
+      10
+    )
   })
 
   it("feature keys: ten per product, stored under the reference's enum names", () => {
@@ -68,7 +77,10 @@ describe("catalogue defaults", () => {
     assert.strictEqual(featureKeyDbName("api.career_path"), "API_CAREER_PATH")
     assert.strictEqual(featureKeyDbName("api.extract_cues.resume"), "API_EXTRACT_CUES_RESUME")
     assert.strictEqual(featureKeyDbName("career.reframe_feedback"), "CAREER_REFRAME_FEEDBACK")
-    for (const key of featureKeys) assert.strictEqual(featureKeyFromDbName(featureKeyDbName(key)), key)
-    assert.strictEqual(featureKeyFromDbName("API_UNKNOWN"), undefined)
+    for (const key of featureKeys) {
+      assert.strictEqual(Schema.decodeUnknownSync(FeatureKeyColumn)(featureKeyDbName(key)), key)
+      assert.strictEqual(Schema.encodeSync(FeatureKeyColumn)(key), featureKeyDbName(key))
+    }
+    assert.isTrue(Exit.isFailure(Schema.decodeUnknownExit(FeatureKeyColumn)("API_UNKNOWN")))
   })
 })

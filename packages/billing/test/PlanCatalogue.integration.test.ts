@@ -1,11 +1,12 @@
 import { DatabaseLive } from "@cuebx/db"
 import { captureLogs, TestInfra } from "@cuebx/testing"
-import { NodeFileSystem } from "@effect/platform-node"
+import { NodeServices } from "@effect/platform-node"
 import { assert, layer } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, FileSystem, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { diffSummary, type PlanAction, type PlanDiff } from "../src/catalogue/CatalogueDiff.ts"
 import { defaultCatalogueFilePath } from "../src/catalogue/CatalogueFile.ts"
-import { diffSummary, type PlanAction, PlanCatalogue, type PlanDiff } from "../src/catalogue/PlanCatalogue.ts"
+import { PlanCatalogue } from "../src/catalogue/PlanCatalogue.ts"
 
 const priceEnv = {
   STRIPE_CUBEX_API_PRICE_BASIC: "price_test_basic",
@@ -99,7 +100,7 @@ const emptyCatalogueTables = Effect.gen(function*() {
 const packagedCatalogue = Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
   return JSON.parse(yield* fs.readFileString(defaultCatalogueFilePath)) as CatalogueJson
-}).pipe(Effect.provide(NodeFileSystem.layer))
+}).pipe(Effect.provide(NodeServices.layer))
 
 /** A copy of the packaged catalogue, edited, in a temporary file removed after the test. */
 const editedCatalogue = (edit: (catalogue: CatalogueJson) => void) =>
@@ -111,7 +112,7 @@ const editedCatalogue = (edit: (catalogue: CatalogueJson) => void) =>
     const path = `${directory}/plans.json`
     yield* fs.writeFileString(path, JSON.stringify(catalogue, null, 2))
     return path
-  }).pipe(Effect.provide(NodeFileSystem.layer))
+  }).pipe(Effect.provide(NodeServices.layer))
 
 const actionsOf = (plans: ReadonlyArray<PlanDiff>) =>
   Object.fromEntries(plans.map((plan) => [`${plan.entry.productType}/${plan.entry.name}`, plan.action]))
@@ -126,7 +127,10 @@ const allUnchanged: Readonly<Record<string, PlanAction>> = {
 }
 
 layer(
-  PlanCatalogue.layer.pipe(Layer.provideMerge(DatabaseLive), Layer.provideMerge(TestInfra.layer({ env: priceEnv }))),
+  PlanCatalogue.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(DatabaseLive, NodeServices.layer)),
+    Layer.provideMerge(TestInfra.layer({ env: priceEnv }))
+  ),
   { excludeTestServices: true }
 )("PlanCatalogue", (it) => {
   it.effect("a dry run on a fresh database lists everything as to be created and writes nothing", () =>
@@ -552,7 +556,7 @@ layer(
       const notJson = yield* editedCatalogue(() => {}).pipe(
         Effect.tap((path) =>
           Effect.flatMap(FileSystem.FileSystem, (fs) => fs.writeFileString(path, "{\"api_plans\": ["))
-            .pipe(Effect.provide(NodeFileSystem.layer))
+            .pipe(Effect.provide(NodeServices.layer))
         )
       )
       const parseFailure = yield* catalogue.sync({ file: notJson }).pipe(Effect.flip)

@@ -14,12 +14,6 @@ export const Uuid = Schema.String.pipe(
   )
 ).annotate({ format: "uuid", description: "A UUID" })
 
-/** An amount with two decimals, as a string (`"5000.00"`). Legacy: being replaced by `Amount`. */
-export const DecimalString = Schema.String.annotate({
-  pattern: "^-?\\d+(\\.\\d+)?$",
-  description: "A decimal amount as a string, e.g. \"19.00\""
-})
-
 const amountDecimals = 2
 
 /** `12.5` → `"12.50"`: the amount rounded half-even to two decimals, written out in full. */
@@ -56,9 +50,6 @@ export const TrimmedText = (min: number, max: number) =>
       SchemaTransformation.trim()
     )
   )
-
-/** An ISO-8601 UTC timestamp as a plain string. Legacy: being replaced by `Timestamp`. */
-export const IsoTimestampString = Schema.String.annotate({ format: "date-time" })
 
 /** An instant: `DateTime.Utc` in code, ISO-8601 UTC on the wire (`2024-01-15T10:30:00.000Z`). */
 export const Timestamp = Schema.String.annotate({ format: "date-time", description: "An ISO-8601 UTC timestamp" }).pipe(

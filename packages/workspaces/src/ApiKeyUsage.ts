@@ -3,8 +3,8 @@
  * (the latest time per key) and written in one statement every `API_KEY_LAST_USED_FLUSH_INTERVAL`
  * and when the program stops. A crash loses at most one interval of `last_used_at` updates.
  */
-import { Clock, Config, Context, Duration, Effect, Layer } from "effect"
-import { SqlClient } from "effect/sql"
+import { Clock, Config, Context, DateTime, Duration, Effect, Layer } from "effect"
+import { ApiKeysRepo } from "./ApiKeysRepo.ts"
 
 export const ApiKeyUsageSettings = Config.all({
   flushInterval: Config.Duration("API_KEY_LAST_USED_FLUSH_INTERVAL").pipe(
@@ -21,7 +21,7 @@ export class ApiKeyUsage extends Context.Service<ApiKeyUsage, {
   static readonly layer = Layer.effect(
     ApiKeyUsage,
     Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
+      const repo = yield* ApiKeysRepo
       const { flushInterval } = yield* ApiKeyUsageSettings
       let pending = new Map<string, number>()
 
@@ -29,11 +29,7 @@ export class ApiKeyUsage extends Context.Service<ApiKeyUsage, {
         if (pending.size === 0) return 0
         const batch = pending
         pending = new Map()
-        const rows = [...batch].map(([id, usedAt]) => ({ id, used_at: new Date(usedAt).toISOString() }))
-        yield* sql`
-          UPDATE api_keys k SET last_used_at = v.used_at
-          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(id uuid, used_at timestamptz)
-          WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at)`.pipe(
+        yield* repo.recordUses(new Map([...batch].map(([id, usedAt]) => [id, DateTime.makeUnsafe(usedAt)]))).pipe(
           Effect.tapError(() =>
             Effect.sync(() => {
               // Put the batch back (keeping any newer use) so the next flush retries it.
@@ -41,7 +37,7 @@ export class ApiKeyUsage extends Context.Service<ApiKeyUsage, {
             })
           )
         )
-        return rows.length
+        return batch.size
       }).pipe(Effect.withSpan("ApiKeyUsage.flush"))
 
       yield* Effect.sleep(flushInterval).pipe(

@@ -2,158 +2,198 @@
  * Invitations: an admin invites an email address, the invitee gets a single-use link by email
  * (through the outbox, in the invitation's transaction), and accepting it with an account of
  * that address makes them a member. A pending invitation reserves a seat until it is accepted,
- * revoked or expires; an expired one no longer blocks inviting the address again.
+ * revoked or expires; an expired one no longer blocks inviting the address again. Expiry is set
+ * and checked against the application's `Clock` only.
  */
+import { UsersRepo } from "@cuebx/auth"
 import { MessageSecrets, messageType, Outbox, Queues } from "@cuebx/broker"
-import { appendToUrl, CallbackUrlSettings, isAllowedCallbackUrl } from "@cuebx/config"
-import {
-  BadRequest,
-  Conflict,
-  Forbidden,
-  type InvitationResponse,
-  NotFound,
-  PaymentRequired,
-  type WorkspaceMemberResponse
-} from "@cuebx/contract"
+import { appendToUrl, CallbackUrlSettings, hmacHex, isAllowedCallbackUrl } from "@cuebx/config"
+import type { InvitationStatus, MemberRole } from "@cuebx/contract"
+import { transactionWith } from "@cuebx/db"
 import { WorkspaceInvitationPayload } from "@cuebx/email"
-import { Clock, Context, Effect, Layer, Redacted } from "effect"
+import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import { createHmac, randomBytes } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { effectiveStatus, type Invitation, InvitationsRepo } from "./InvitationsRepo.ts"
-import { accessMessages, WorkspaceAccess } from "./WorkspaceAccess.ts"
+import { type FreePlanAllowsNoMembers, type NoActiveSubscription, Seats, type SeatsExhausted } from "./Seats.ts"
+import {
+  type AccessDenied,
+  requireGrowable,
+  WorkspaceAccess,
+  type WorkspaceFrozen,
+  type WorkspaceSuspended
+} from "./WorkspaceAccess.ts"
 import { WorkspaceSettings } from "./WorkspaceSettings.ts"
-import { type RoleName, WorkspacesRepo } from "./WorkspacesRepo.ts"
-import { memberResponse, seatBalance, seatsOf, WorkspaceViews } from "./WorkspaceViews.ts"
+import { WorkspacesRepo } from "./WorkspacesRepo.ts"
+import { type Member, WorkspaceViews } from "./WorkspaceViews.ts"
 
 const invitationEmail = messageType(Queues.workspaceInvitationEmails, WorkspaceInvitationPayload)
 
-export const invitationMessages = {
-  revoked: "Invitation revoked.",
-  notFound: "Invitation not found or expired."
-} as const
+const emailOf = (member: Member) => Option.map(member.profile, (profile) => profile.email)
+
+/** The callback is not on an allowed origin (or not HTTPS in production). */
+export class InvalidCallbackUrl extends Schema.TaggedError<InvalidCallbackUrl>()("InvalidCallbackUrl", {
+  callbackUrl: Schema.String
+}) {}
+
+/** Ownership moves by transfer, never by invitation. */
+export class OwnerRoleNotInvitable extends Schema.TaggedError<OwnerRoleNotInvitable>()("OwnerRoleNotInvitable", {
+  workspaceId: Schema.String
+}) {}
+
+export class WorkspaceOwnerNotInvitable
+  extends Schema.TaggedError<WorkspaceOwnerNotInvitable>()("WorkspaceOwnerNotInvitable", {
+    workspaceId: Schema.String,
+    email: Schema.String
+  })
+{}
+
+export class AlreadyMember extends Schema.TaggedError<AlreadyMember>()("AlreadyMember", {
+  workspaceId: Schema.String,
+  email: Schema.String
+}) {}
+
+export class InvitationAlreadyPending extends Schema.TaggedError<InvitationAlreadyPending>()(
+  "InvitationAlreadyPending",
+  { workspaceId: Schema.String, email: Schema.String }
+) {}
+
+/** Unknown, for another address, no longer pending, or expired: the caller is not told which. */
+export class InvitationNotFound extends Schema.TaggedError<InvitationNotFound>()("InvitationNotFound", {}) {}
+
+/** The invitation is valid but its workspace has been deleted since. */
+export class InvitationWorkspaceGone extends Schema.TaggedError<InvitationWorkspaceGone>()(
+  "InvitationWorkspaceGone",
+  { workspaceId: Schema.String }
+) {}
 
 export interface Inviter {
   readonly id: string
+  readonly email: string
   readonly fullName: string | null
 }
 
+/** An invitation as its workspace's admins see it. */
+export interface InvitationDetails {
+  readonly invitation: Invitation
+  /** `expired` for a pending invitation past its expiry, even before the expiry job marks it. */
+  readonly status: InvitationStatus
+  /** `None` once the inviter's account is gone. */
+  readonly inviterEmail: Option.Option<string>
+}
+
 export interface InvitationCreated {
-  readonly invitation: InvitationResponse
+  readonly invitation: InvitationDetails
   readonly invitationUrl: string
 }
 
-export const invitationResponse = (invitation: Invitation, now: Date): InvitationResponse => ({
-  id: invitation.id,
-  email: invitation.email,
-  role: invitation.role.toLowerCase() as InvitationResponse["role"],
-  status: effectiveStatus(invitation, now).toLowerCase() as InvitationResponse["status"],
-  expires_at: invitation.expiresAt.toISOString(),
-  created_at: invitation.createdAt.toISOString(),
-  inviter_email: invitation.inviterEmail
-})
-
-const invitationNotFound = () => new NotFound({ detail: invitationMessages.notFound })
-
 export class Invitations extends Context.Service<Invitations, {
-  list(userId: string, workspaceId: string): Effect.Effect<ReadonlyArray<InvitationResponse>, NotFound | Forbidden>
+  /** Every invitation of the workspace, newest first. */
+  list(userId: string, workspaceId: string): Effect.Effect<ReadonlyArray<InvitationDetails>, AccessDenied>
   create(
     inviter: Inviter,
     workspaceId: string,
-    input: { readonly email: string; readonly role: RoleName; readonly callbackUrl: string }
-  ): Effect.Effect<InvitationCreated, NotFound | Forbidden | BadRequest | Conflict | PaymentRequired>
-  revoke(userId: string, workspaceId: string, invitationId: string): Effect.Effect<void, NotFound | Forbidden>
+    input: { readonly email: string; readonly role: MemberRole; readonly callbackUrl: string }
+  ): Effect.Effect<
+    InvitationCreated,
+    | AccessDenied
+    | InvalidCallbackUrl
+    | OwnerRoleNotInvitable
+    | WorkspaceOwnerNotInvitable
+    | AlreadyMember
+    | InvitationAlreadyPending
+    | NoActiveSubscription
+    | FreePlanAllowsNoMembers
+    | SeatsExhausted
+  >
+  revoke(
+    userId: string,
+    workspaceId: string,
+    invitationId: string
+  ): Effect.Effect<void, AccessDenied | InvitationNotFound>
   accept(
     user: { readonly id: string; readonly email: string },
     token: string
-  ): Effect.Effect<WorkspaceMemberResponse, NotFound | Conflict | Forbidden | PaymentRequired>
-  /** Marks every pending invitation past its expiry as expired; returns how many. */
-  readonly expireStale: Effect.Effect<number>
+  ): Effect.Effect<
+    Member,
+    | InvitationNotFound
+    | InvitationWorkspaceGone
+    | AlreadyMember
+    | WorkspaceFrozen
+    | WorkspaceSuspended
+    | NoActiveSubscription
+    | FreePlanAllowsNoMembers
+    | SeatsExhausted
+  >
 }>()("@cuebx/workspaces/Invitations") {
   static readonly layer = Layer.effect(
     Invitations,
     Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
+      const inTransaction = transactionWith(yield* SqlClient.SqlClient)
       const repo = yield* InvitationsRepo
       const workspaces = yield* WorkspacesRepo
+      const users = yield* UsersRepo
       const access = yield* WorkspaceAccess
       const views = yield* WorkspaceViews
+      const seats = yield* Seats
       const outbox = yield* Outbox
       const secrets = yield* MessageSecrets
       const settings = yield* WorkspaceSettings
       const callbackUrls = yield* CallbackUrlSettings
-      const secret = Redacted.value(settings.tokenSecret)
-      const hashToken = (token: string) => createHmac("sha256", secret).update(token).digest("hex")
-      const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
-
-      const inTransaction = <A, E>(effect: Effect.Effect<A, E>) =>
-        sql.withTransaction(effect).pipe(Effect.catchTag("SqlError", Effect.die))
-
-      /** The subscription rules of adding someone: a paid plan with a seat not taken or reserved. */
-      const requireSeat = (workspaceId: string, reservedByThisInvitation: number) =>
-        Effect.gen(function*() {
-          const { holding, occupancy } = yield* views.seating(workspaceId)
-          if (seatsOf(holding) === 0) return yield* new PaymentRequired({ detail: "No active subscription." })
-          if (holding!.plan.type === "FREE") {
-            return yield* new PaymentRequired({ detail: "Free workspaces cannot have additional members." })
-          }
-          if (seatBalance(holding, occupancy) + reservedByThisInvitation <= 0) {
-            return yield* new PaymentRequired({
-              detail: `No seats available. Current: ${holding!.subscription.seatCount} seats.`
-            })
-          }
-        })
+      const hashToken = (token: string) => hmacHex(settings.tokenSecret, token)
 
       const create = Effect.fn("Invitations.create")(function*(
         inviter: Inviter,
         workspaceId: string,
-        input: { readonly email: string; readonly role: RoleName; readonly callbackUrl: string }
+        input: { readonly email: string; readonly role: MemberRole; readonly callbackUrl: string }
       ) {
-        if (
-          !isAllowedCallbackUrl(input.callbackUrl, callbackUrls)
-        ) {
-          return yield* new BadRequest({
-            detail: "Invalid callback URL. Must be in allowed origins and use HTTPS in production."
-          })
+        if (!isAllowedCallbackUrl(input.callbackUrl, callbackUrls)) {
+          return yield* new InvalidCallbackUrl({ callbackUrl: input.callbackUrl })
         }
         const role = input.role
-        if (role === "OWNER") return yield* new BadRequest({ detail: "Cannot invite with owner role." })
+        if (role === "owner") return yield* new OwnerRoleNotInvitable({ workspaceId })
         const token = randomBytes(32).toString("base64url")
         const invitationUrl = appendToUrl(input.callbackUrl, { token }, "query")
+        const now = yield* DateTime.now
         const invitation = yield* inTransaction(Effect.gen(function*() {
           const { workspace } = yield* access.authorizeChange(inviter.id, workspaceId, "invite")
-          const members = yield* workspaces.members(workspaceId, undefined)
-          const owner = members.find((member) => member.role === "OWNER")
-          if (owner?.userEmail === input.email) {
-            return yield* new BadRequest({ detail: "Cannot invite the workspace owner." })
+          const members = yield* views.members(workspaceId, undefined)
+          const owner = members.find((member) => member.role === "owner")
+          if (owner !== undefined && Option.contains(emailOf(owner), input.email)) {
+            return yield* new WorkspaceOwnerNotInvitable({ workspaceId, email: input.email })
           }
-          if (members.some((member) => member.userEmail === input.email)) {
-            return yield* new Conflict({ detail: "User is already a member of this workspace." })
+          if (members.some((member) => Option.contains(emailOf(member), input.email))) {
+            return yield* new AlreadyMember({ workspaceId, email: input.email })
           }
-          yield* repo.expire({ workspaceId, email: input.email })
-          if ((yield* repo.pendingFor(workspaceId, input.email)) !== undefined) {
-            return yield* new Conflict({ detail: "Invitation already pending for this email." })
+          yield* repo.expire(now, { workspaceId, email: input.email })
+          if (Option.isSome(yield* repo.pendingFor(workspaceId, input.email, now))) {
+            return yield* new InvitationAlreadyPending({ workspaceId, email: input.email })
           }
-          yield* requireSeat(workspaceId, 0)
-          const expiresAt = new Date((yield* Clock.currentTimeMillis) + settings.invitationExpiryDays * 86_400_000)
+          yield* seats.requireInvitationSeat(workspaceId, 0)
           const created = yield* repo.create({
             workspaceId,
             inviterId: inviter.id,
             email: input.email,
             role,
             tokenHash: hashToken(token),
-            expiresAt
+            expiresAt: DateTime.add(now, { days: settings.invitationExpiryDays })
           })
           yield* outbox.enqueue(invitationEmail, {
             email: input.email,
             inviter_name: inviter.fullName,
             workspace_name: workspace.displayName,
-            role: role === "ADMIN" ? "Admin" : "Member",
+            role: role === "admin" ? "Admin" : "Member",
             invitation_link: secrets.seal(invitationUrl),
             expiry_hours: settings.invitationExpiryDays * 24
           })
           return created
         }))
-        return { invitation: invitationResponse(invitation, yield* now), invitationUrl }
+        const details: InvitationDetails = {
+          invitation,
+          status: effectiveStatus(invitation, now),
+          inviterEmail: Option.some(inviter.email)
+        }
+        return { invitation: details, invitationUrl }
       })
 
       const accept = Effect.fn("Invitations.accept")(function*(
@@ -161,46 +201,57 @@ export class Invitations extends Context.Service<Invitations, {
         token: string
       ) {
         const found = yield* repo.findByTokenHash(hashToken(token))
-        if (found === undefined || found.email !== user.email) return yield* invitationNotFound()
-        return yield* inTransaction(Effect.gen(function*() {
-          const workspace = yield* workspaces.lock(found.workspaceId)
+        if (Option.isNone(found) || found.value.email !== user.email) return yield* new InvitationNotFound()
+        const { id, workspaceId } = found.value
+        const membership = yield* inTransaction(Effect.gen(function*() {
+          const workspace = yield* workspaces.lock(workspaceId)
           // Read again under the workspace lock: a concurrent accept or revoke has finished by now.
-          const invitation = yield* repo.find(found.workspaceId, found.id)
-          if (invitation === undefined || effectiveStatus(invitation, yield* now) !== "PENDING") {
-            return yield* invitationNotFound()
+          const invitation = yield* repo.find(workspaceId, id)
+          const now = yield* DateTime.now
+          if (Option.isNone(invitation) || effectiveStatus(invitation.value, now) !== "pending") {
+            return yield* new InvitationNotFound()
           }
-          if (workspace === undefined) return yield* new NotFound({ detail: "Workspace not found." })
-          if ((yield* workspaces.member(workspace.id, user.id)) !== undefined) {
-            return yield* new Conflict({ detail: "User is already a member of this workspace." })
+          if (Option.isNone(workspace)) return yield* new InvitationWorkspaceGone({ workspaceId })
+          if (Option.isSome(yield* workspaces.membership(workspaceId, user.id))) {
+            return yield* new AlreadyMember({ workspaceId, email: user.email })
           }
-          if (workspace.status === "FROZEN") return yield* new Forbidden({ detail: accessMessages.frozen })
-          if (workspace.status === "SUSPENDED") return yield* new Forbidden({ detail: accessMessages.suspended })
-          yield* requireSeat(workspace.id, 1)
-          const member = yield* workspaces.addMember(workspace.id, user.id, invitation.role)
-          yield* repo.markAccepted(invitation.id, user.id)
-          return memberResponse(member)
+          yield* Effect.fromResult(requireGrowable(workspace.value))
+          yield* seats.requireInvitationSeat(workspaceId, 1)
+          const added = yield* workspaces.addMember(workspaceId, user.id, invitation.value.role)
+          yield* repo.markAccepted(id, user.id, now)
+          return added
         }))
+        return yield* views.member(membership)
       })
 
       return Invitations.of({
         list: Effect.fn("Invitations.list")(function*(userId, workspaceId) {
           yield* access.authorize(userId, workspaceId, "listInvitations")
-          const at = yield* now
-          return (yield* repo.list(workspaceId)).map((invitation) => invitationResponse(invitation, at))
+          const invitations = yield* repo.list(workspaceId)
+          const inviters = yield* users.profiles(
+            invitations.flatMap((invitation) => invitation.inviterId === null ? [] : [invitation.inviterId])
+          )
+          const now = yield* DateTime.now
+          return invitations.map((invitation): InvitationDetails => ({
+            invitation,
+            status: effectiveStatus(invitation, now),
+            inviterEmail: Option.fromUndefinedOr(
+              invitation.inviterId === null ? undefined : inviters.get(invitation.inviterId)?.email
+            )
+          }))
         }),
         create,
         revoke: Effect.fn("Invitations.revoke")(function*(userId, workspaceId, invitationId) {
           yield* inTransaction(Effect.gen(function*() {
             yield* access.authorizeChange(userId, workspaceId, "revokeInvitation")
             const invitation = yield* repo.find(workspaceId, invitationId)
-            if (invitation === undefined || effectiveStatus(invitation, yield* now) !== "PENDING") {
-              return yield* invitationNotFound()
+            if (Option.isNone(invitation) || effectiveStatus(invitation.value, yield* DateTime.now) !== "pending") {
+              return yield* new InvitationNotFound()
             }
-            yield* repo.revoke(invitation.id)
+            yield* repo.revoke(invitation.value.id)
           }))
         }),
-        accept,
-        expireStale: repo.expire()
+        accept
       })
     })
   )

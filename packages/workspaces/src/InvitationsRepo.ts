@@ -1,96 +1,161 @@
 /**
- * The only SQL on `workspace_invitations`. An invitation past its expiry is reported as expired
- * even before the expiry job marks it so.
+ * The only SQL on `workspace_invitations`, every row decoded. Expiry is decided against the time
+ * the caller passes (the application's `Clock`), never the database's `now()`.
  */
-import { Context, Effect, Layer } from "effect"
-import { SqlClient } from "effect/sql"
-import type { RoleName } from "./WorkspacesRepo.ts"
+import { InvitationStatus } from "@cuebx/contract"
+import { TimestampColumn, UpperCaseEnum } from "@cuebx/db"
+import { Context, DateTime, Effect, Layer, type Option, Schema } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
 
-export type InvitationStatusName = "PENDING" | "ACCEPTED" | "EXPIRED" | "REVOKED"
+/** An invitation is never for the owner role. */
+export const InvitationRole = Schema.Literals(["admin", "member"])
+export type InvitationRole = typeof InvitationRole.Type
 
-export interface Invitation {
-  readonly id: string
-  readonly workspaceId: string
-  readonly inviterId: string | null
-  readonly inviterEmail: string | null
-  readonly email: string
-  readonly role: Exclude<RoleName, "OWNER">
-  readonly status: InvitationStatusName
-  readonly expiresAt: Date
-  readonly createdAt: Date
-}
+export const InvitationStatusColumn = UpperCaseEnum(InvitationStatus.literals)
 
-/** The status a client should see: a pending invitation past its expiry is expired. */
-export const effectiveStatus = (invitation: Invitation, now: Date): InvitationStatusName =>
-  invitation.status === "PENDING" && invitation.expiresAt.getTime() <= now.getTime() ? "EXPIRED" : invitation.status
+export const Invitation = Schema.Struct({
+  id: Schema.String,
+  workspaceId: Schema.String,
+  inviterId: Schema.NullOr(Schema.String),
+  email: Schema.String,
+  role: UpperCaseEnum(InvitationRole.literals),
+  status: InvitationStatusColumn,
+  expiresAt: TimestampColumn,
+  createdAt: TimestampColumn
+})
+export type Invitation = typeof Invitation.Type
 
-const first = <A>(rows: ReadonlyArray<A>) => rows[0]
+/** The status a client should see at `now`: a pending invitation past its expiry is expired. */
+export const effectiveStatus = (invitation: Invitation, now: DateTime.Utc): InvitationStatus =>
+  invitation.status === "pending" && DateTime.isLessThanOrEqualTo(invitation.expiresAt, now)
+    ? "expired"
+    : invitation.status
+
+const NewInvitation = Schema.Struct({
+  workspaceId: Schema.String,
+  inviterId: Schema.String,
+  email: Schema.String,
+  role: Invitation.fields.role,
+  tokenHash: Schema.String,
+  expiresAt: TimestampColumn
+})
+
+const ExpiryScope = Schema.Struct({
+  now: TimestampColumn,
+  workspaceId: Schema.NullOr(Schema.String),
+  email: Schema.NullOr(Schema.String)
+})
 
 export class InvitationsRepo extends Context.Service<InvitationsRepo, {
+  /** Every invitation of the workspace, newest first. */
   list(workspaceId: string): Effect.Effect<ReadonlyArray<Invitation>>
-  find(workspaceId: string, id: string): Effect.Effect<Invitation | undefined>
-  findByTokenHash(tokenHash: string): Effect.Effect<Invitation | undefined>
-  /** The live pending invitation of an email, if any. */
-  pendingFor(workspaceId: string, email: string): Effect.Effect<Invitation | undefined>
-  create(input: {
-    readonly workspaceId: string
-    readonly inviterId: string
-    readonly email: string
-    readonly role: Exclude<RoleName, "OWNER">
-    readonly tokenHash: string
-    readonly expiresAt: Date
-  }): Effect.Effect<Invitation>
+  find(workspaceId: string, id: string): Effect.Effect<Option.Option<Invitation>>
+  findByTokenHash(tokenHash: string): Effect.Effect<Option.Option<Invitation>>
+  /** The invitation of an email still pending at `now`, if any. */
+  pendingFor(workspaceId: string, email: string, now: DateTime.Utc): Effect.Effect<Option.Option<Invitation>>
+  create(input: typeof NewInvitation.Type): Effect.Effect<Invitation>
   revoke(id: string): Effect.Effect<void>
-  markAccepted(id: string, userId: string): Effect.Effect<void>
-  /** Marks expired every pending invitation past its expiry (of one workspace and email, or all); returns how many. */
-  expire(scope?: { readonly workspaceId: string; readonly email: string }): Effect.Effect<number>
+  markAccepted(id: string, userId: string, at: DateTime.Utc): Effect.Effect<void>
+  /**
+   * Marks expired every invitation still pending but past its expiry at `now` (of one workspace
+   * and email, or all); returns how many.
+   */
+  expire(now: DateTime.Utc, scope?: { readonly workspaceId: string; readonly email: string }): Effect.Effect<number>
 }>()("@cuebx/workspaces/InvitationsRepo") {
   static readonly layer = Layer.effect(
     InvitationsRepo,
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
-      const select = sql`
-        SELECT i.*, u.email AS inviter_email
-        FROM workspace_invitations i LEFT JOIN users u ON u.id = i.inviter_id`
 
-      return InvitationsRepo.of({
-        list: (workspaceId) =>
-          sql<Invitation>`${select} WHERE i.workspace_id = ${workspaceId} AND NOT i.is_deleted
-            ORDER BY i.created_at DESC, i.id`.pipe(Effect.orDie),
-        find: (workspaceId, id) =>
-          sql<Invitation>`${select} WHERE i.id = ${id} AND i.workspace_id = ${workspaceId} AND NOT i.is_deleted`
-            .pipe(Effect.map(first), Effect.orDie),
-        findByTokenHash: (tokenHash) =>
-          sql<Invitation>`${select} WHERE i.token_hash = ${tokenHash} AND NOT i.is_deleted`.pipe(
-            Effect.map(first),
-            Effect.orDie
-          ),
-        pendingFor: (workspaceId, email) =>
-          sql<Invitation>`${select}
-            WHERE i.workspace_id = ${workspaceId} AND i.email = ${email} AND i.status = 'PENDING'
-              AND i.expires_at > now() AND NOT i.is_deleted`.pipe(Effect.map(first), Effect.orDie),
-        create: (input) =>
-          sql<{ readonly id: string }>`
-            INSERT INTO workspace_invitations (workspace_id, inviter_id, email, role, token_hash, expires_at)
-            VALUES (${input.workspaceId}, ${input.inviterId}, ${input.email}, ${input.role}, ${input.tokenHash},
-              ${input.expiresAt})
-            RETURNING id`.pipe(
-            Effect.flatMap(([row]) => sql<Invitation>`${select} WHERE i.id = ${row!.id}`),
-            Effect.map((rows) => rows[0]!),
-            Effect.orDie
-          ),
-        revoke: (id) =>
-          sql`UPDATE workspace_invitations SET status = 'REVOKED' WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
-        markAccepted: (id, userId) =>
+      const ofWorkspace = SqlSchema.findAll({
+        Request: Schema.String,
+        Result: Invitation,
+        execute: (workspaceId) =>
           sql`
-            UPDATE workspace_invitations SET status = 'ACCEPTED', accepted_at = now(), accepted_by_id = ${userId}
-            WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
-        expire: (scope) =>
+            SELECT * FROM workspace_invitations WHERE workspace_id = ${workspaceId} AND NOT is_deleted
+            ORDER BY created_at DESC, id`
+      })
+      const byId = SqlSchema.findOneOption({
+        Request: Schema.Struct({ workspaceId: Schema.String, id: Schema.String }),
+        Result: Invitation,
+        execute: ({ id, workspaceId }) =>
+          sql`
+            SELECT * FROM workspace_invitations
+            WHERE id = ${id} AND workspace_id = ${workspaceId} AND NOT is_deleted`
+      })
+      const byTokenHash = SqlSchema.findOneOption({
+        Request: Schema.String,
+        Result: Invitation,
+        execute: (tokenHash) =>
+          sql`SELECT * FROM workspace_invitations WHERE token_hash = ${tokenHash} AND NOT is_deleted`
+      })
+      const pending = SqlSchema.findOneOption({
+        Request: Schema.Struct({ workspaceId: Schema.String, email: Schema.String, now: TimestampColumn }),
+        Result: Invitation,
+        execute: ({ email, now, workspaceId }) =>
+          sql`
+            SELECT * FROM workspace_invitations
+            WHERE workspace_id = ${workspaceId} AND email = ${email} AND status = 'PENDING'
+              AND expires_at > ${now} AND NOT is_deleted`
+      })
+      const insert = SqlSchema.findOne({
+        Request: NewInvitation,
+        Result: Invitation,
+        execute: (row) => sql`INSERT INTO workspace_invitations ${sql.insert(row)} RETURNING *`
+      })
+      const setRevoked = SqlSchema.void({
+        Request: Schema.String,
+        execute: (id) => sql`UPDATE workspace_invitations SET status = 'REVOKED' WHERE id = ${id}`
+      })
+      const setAccepted = SqlSchema.void({
+        Request: Schema.Struct({ id: Schema.String, userId: Schema.String, at: TimestampColumn }),
+        execute: ({ at, id, userId }) =>
+          sql`
+            UPDATE workspace_invitations SET status = 'ACCEPTED', accepted_at = ${at}, accepted_by_id = ${userId}
+            WHERE id = ${id}`
+      })
+      const expireStale = SqlSchema.findAll({
+        Request: ExpiryScope,
+        Result: Schema.Struct({ id: Schema.String }),
+        execute: ({ email, now, workspaceId }) =>
           sql`
             UPDATE workspace_invitations SET status = 'EXPIRED'
-            WHERE status = 'PENDING' AND expires_at <= now()
-              ${scope === undefined ? sql`` : sql`AND workspace_id = ${scope.workspaceId} AND email = ${scope.email}`}
-            RETURNING id`.pipe(Effect.map((rows) => rows.length), Effect.orDie)
+            WHERE status = 'PENDING' AND expires_at <= ${now}
+              ${workspaceId === null ? sql`` : sql`AND workspace_id = ${workspaceId}`}
+              ${email === null ? sql`` : sql`AND email = ${email}`}
+            RETURNING id`
+      })
+
+      return InvitationsRepo.of({
+        list: Effect.fn("InvitationsRepo.list")(function*(workspaceId) {
+          return yield* ofWorkspace(workspaceId)
+        }, Effect.orDie),
+        find: Effect.fn("InvitationsRepo.find")(function*(workspaceId, id) {
+          return yield* byId({ workspaceId, id })
+        }, Effect.orDie),
+        findByTokenHash: Effect.fn("InvitationsRepo.findByTokenHash")(function*(tokenHash) {
+          return yield* byTokenHash(tokenHash)
+        }, Effect.orDie),
+        pendingFor: Effect.fn("InvitationsRepo.pendingFor")(function*(workspaceId, email, now) {
+          return yield* pending({ workspaceId, email, now })
+        }, Effect.orDie),
+        create: Effect.fn("InvitationsRepo.create")(function*(input) {
+          return yield* insert(input)
+        }, Effect.orDie),
+        revoke: Effect.fn("InvitationsRepo.revoke")(function*(id) {
+          yield* setRevoked(id)
+        }, Effect.orDie),
+        markAccepted: Effect.fn("InvitationsRepo.markAccepted")(function*(id, userId, at) {
+          yield* setAccepted({ id, userId, at })
+        }, Effect.orDie),
+        expire: Effect.fn("InvitationsRepo.expire")(function*(now, scope) {
+          const expired = yield* expireStale({
+            now,
+            workspaceId: scope?.workspaceId ?? null,
+            email: scope?.email ?? null
+          })
+          return expired.length
+        }, Effect.orDie)
       })
     })
   )

@@ -1,134 +1,159 @@
 /**
- * Who may do what in a workspace: the one policy every workspace-scoped handler goes through.
- * A non-member gets 404 as if the workspace did not exist, a disabled member may only leave, a
- * member below the action's role gets the action's 403, and a frozen or suspended workspace
- * refuses every change that would grow it (changes that only take access away stay allowed).
+ * Who may do what in a workspace: the one policy every workspace-scoped service goes through.
+ * A non-member is told the workspace does not exist, a disabled member may only leave, a member
+ * below the action's role is refused, and a frozen or suspended workspace refuses every change
+ * that would grow it (changes that only take access away stay allowed). The wire texts of these
+ * refusals are the HTTP layer's (`http/WorkspaceErrors.ts`).
  */
-import { Forbidden, NotFound } from "@cuebx/contract"
-import { Context, Effect, Layer } from "effect"
-import { type Member, type RoleName, type Workspace, WorkspacesRepo } from "./WorkspacesRepo.ts"
+import type { MemberRole } from "@cuebx/contract"
+import { Context, Effect, Layer, Option, Result, Schema } from "effect"
+import { type Membership, type Workspace, type WorkspaceMembership, WorkspacesRepo } from "./WorkspacesRepo.ts"
+
+export const WorkspaceAction = Schema.Literals([
+  "view",
+  "viewSubscription",
+  "listMembers",
+  "listApiKeys",
+  "update",
+  "enableMember",
+  "disableMember",
+  "removeMember",
+  "changeRole",
+  "transferOwnership",
+  "leave",
+  "listInvitations",
+  "invite",
+  "revokeInvitation",
+  "createApiKey",
+  "revokeApiKey"
+])
+export type WorkspaceAction = typeof WorkspaceAction.Type
 
 interface Rule {
-  readonly minimumRole: RoleName
-  /** The 403 detail for a member below `minimumRole` (the reference's wording). */
-  readonly forbidden: string
+  readonly minimumRole: MemberRole
   /** Whether a disabled member may do it (only leaving). */
   readonly disabledMayDo: boolean
-  /** Whether it changes the workspace in a way a frozen workspace must refuse. */
+  /** Whether it changes the workspace in a way a frozen or suspended workspace must refuse. */
   readonly growsWorkspace: boolean
 }
 
-const read = (forbidden = "Admin permission required."): Rule => ({
-  minimumRole: "MEMBER",
-  forbidden,
-  disabledMayDo: false,
-  growsWorkspace: false
-})
+const read: Rule = { minimumRole: "member", disabledMayDo: false, growsWorkspace: false }
+const admin = (growsWorkspace: boolean): Rule => ({ minimumRole: "admin", disabledMayDo: false, growsWorkspace })
+const owner: Rule = { minimumRole: "owner", disabledMayDo: false, growsWorkspace: true }
 
-const admin = (forbidden: string, growsWorkspace: boolean): Rule => ({
-  minimumRole: "ADMIN",
-  forbidden,
-  disabledMayDo: false,
-  growsWorkspace
-})
+export const workspaceRules: Readonly<Record<WorkspaceAction, Rule>> = {
+  view: read,
+  viewSubscription: read,
+  listMembers: read,
+  listApiKeys: read,
+  update: admin(true),
+  enableMember: admin(true),
+  disableMember: admin(false),
+  removeMember: admin(false),
+  changeRole: owner,
+  transferOwnership: owner,
+  leave: { minimumRole: "member", disabledMayDo: true, growsWorkspace: false },
+  listInvitations: admin(false),
+  invite: admin(true),
+  revokeInvitation: admin(false),
+  createApiKey: admin(true),
+  revokeApiKey: admin(false)
+}
 
-export const workspaceRules = {
-  view: read(),
-  viewSubscription: read(),
-  listMembers: read(),
-  listApiKeys: read(),
-  update: admin("Only admins can update workspace settings.", true),
-  enableMember: admin("Only admins can manage members.", true),
-  disableMember: admin("Only admins can manage members.", false),
-  removeMember: admin("Only admins can remove members.", false),
-  changeRole: {
-    minimumRole: "OWNER",
-    forbidden: "Only owner can change member roles.",
-    disabledMayDo: false,
-    growsWorkspace: true
-  },
-  transferOwnership: {
-    minimumRole: "OWNER",
-    forbidden: "Only owner can transfer ownership.",
-    disabledMayDo: false,
-    growsWorkspace: true
-  },
-  leave: { minimumRole: "MEMBER", forbidden: "", disabledMayDo: true, growsWorkspace: false },
-  listInvitations: admin("Admin permission required.", false),
-  invite: admin("Only admins can invite members.", true),
-  revokeInvitation: admin("Only admins can revoke invitations.", false),
-  createApiKey: admin("Admin permission required.", true),
-  revokeApiKey: admin("Admin permission required.", false)
-} satisfies Record<string, Rule>
+const roleRank: Readonly<Record<MemberRole, number>> = { member: 1, admin: 2, owner: 3 }
 
-export type WorkspaceAction = keyof typeof workspaceRules
+/** No such workspace, or the caller is not a member of it: the two are told apart by no one. */
+export class WorkspaceNotFound extends Schema.TaggedError<WorkspaceNotFound>()("WorkspaceNotFound", {
+  workspaceId: Schema.String
+}) {}
 
-const roleRank: Record<RoleName, number> = { MEMBER: 1, ADMIN: 2, OWNER: 3 }
+export class MembershipDisabled extends Schema.TaggedError<MembershipDisabled>()("MembershipDisabled", {
+  workspaceId: Schema.String
+}) {}
 
-export const accessMessages = {
-  notFound: "Workspace not found or access denied.",
-  disabled: "Your membership in this workspace is disabled.",
-  frozen: "Workspace is frozen. Please renew subscription.",
-  suspended: "Workspace is suspended. Please contact support."
-} as const
+export class InsufficientRole extends Schema.TaggedError<InsufficientRole>()("InsufficientRole", {
+  workspaceId: Schema.String,
+  action: WorkspaceAction
+}) {}
+
+/** The subscription lapsed: nothing may grow the workspace until it is renewed. */
+export class WorkspaceFrozen extends Schema.TaggedError<WorkspaceFrozen>()("WorkspaceFrozen", {
+  workspaceId: Schema.String
+}) {}
+
+/** Suspended by CueBX: nothing may grow the workspace until support lifts it. */
+export class WorkspaceSuspended extends Schema.TaggedError<WorkspaceSuspended>()("WorkspaceSuspended", {
+  workspaceId: Schema.String
+}) {}
+
+export type AccessDenied =
+  | WorkspaceNotFound
+  | MembershipDisabled
+  | InsufficientRole
+  | WorkspaceFrozen
+  | WorkspaceSuspended
 
 /** What an authorised caller gets: the workspace and their own membership. */
 export interface Access {
   readonly workspace: Workspace
-  readonly membership: Member
+  readonly membership: Membership
 }
 
-/** The decision alone, for a workspace and membership already loaded. */
+/** Refuses a change that would grow a frozen or suspended workspace. */
+export const requireGrowable = (workspace: Workspace): Result.Result<Workspace, WorkspaceFrozen | WorkspaceSuspended> =>
+  workspace.status === "frozen"
+    ? Result.fail(new WorkspaceFrozen({ workspaceId: workspace.id }))
+    : workspace.status === "suspended"
+    ? Result.fail(new WorkspaceSuspended({ workspaceId: workspace.id }))
+    : Result.succeed(workspace)
+
+/** The decision alone, for the workspace with the caller's membership (`None`: not a member). */
 export const decide = (
-  workspace: Workspace | undefined,
-  membership: Member | undefined,
+  workspaceId: string,
+  found: Option.Option<WorkspaceMembership>,
   action: WorkspaceAction
-): Access | NotFound | Forbidden => {
-  if (workspace === undefined || membership === undefined) return new NotFound({ detail: accessMessages.notFound })
-  const rule: Rule = workspaceRules[action]
-  if (membership.status === "DISABLED" && !rule.disabledMayDo) return new Forbidden({ detail: accessMessages.disabled })
-  if (roleRank[membership.role] < roleRank[rule.minimumRole]) return new Forbidden({ detail: rule.forbidden })
-  if (rule.growsWorkspace && workspace.status === "FROZEN") return new Forbidden({ detail: accessMessages.frozen })
-  if (rule.growsWorkspace && workspace.status === "SUSPENDED") {
-    return new Forbidden({ detail: accessMessages.suspended })
+): Result.Result<Access, AccessDenied> => {
+  if (Option.isNone(found)) return Result.fail(new WorkspaceNotFound({ workspaceId }))
+  const { membership, workspace } = found.value
+  const rule = workspaceRules[action]
+  if (membership.status === "disabled" && !rule.disabledMayDo) {
+    return Result.fail(new MembershipDisabled({ workspaceId }))
   }
-  return { workspace, membership }
+  if (roleRank[membership.role] < roleRank[rule.minimumRole]) {
+    return Result.fail(new InsufficientRole({ workspaceId, action }))
+  }
+  if (rule.growsWorkspace) {
+    const growable = requireGrowable(workspace)
+    if (Result.isFailure(growable)) return Result.fail(growable.failure)
+  }
+  return Result.succeed({ workspace, membership })
 }
 
 export class WorkspaceAccess extends Context.Service<WorkspaceAccess, {
-  /** For reads: no lock. */
-  authorize(userId: string, workspaceId: string, action: WorkspaceAction): Effect.Effect<Access, NotFound | Forbidden>
+  /** For reads: no lock. One query (the workspace with the caller's membership). */
+  authorize(userId: string, workspaceId: string, action: WorkspaceAction): Effect.Effect<Access, AccessDenied>
   /**
-   * For changes, inside a transaction: locks the workspace first, so the decision and the change
-   * see the same members, owner and seats as every concurrent request.
+   * For changes, inside a transaction: locks the workspace (and the caller's membership) first, so
+   * the decision and the change see the same members, owner and seats as every concurrent request.
    */
-  authorizeChange(
-    userId: string,
-    workspaceId: string,
-    action: WorkspaceAction
-  ): Effect.Effect<Access, NotFound | Forbidden>
+  authorizeChange(userId: string, workspaceId: string, action: WorkspaceAction): Effect.Effect<Access, AccessDenied>
 }>()("@cuebx/workspaces/WorkspaceAccess") {
   static readonly layer = Layer.effect(
     WorkspaceAccess,
     Effect.gen(function*() {
       const repo = yield* WorkspacesRepo
-      const check = (
-        load: (id: string) => Effect.Effect<Workspace | undefined>,
-        userId: string,
-        workspaceId: string,
-        action: WorkspaceAction
-      ) =>
-        Effect.gen(function*() {
-          const workspace = yield* load(workspaceId)
-          const membership = workspace === undefined ? undefined : yield* repo.member(workspaceId, userId)
-          const decision = decide(workspace, membership, action)
-          return decision instanceof NotFound || decision instanceof Forbidden
-            ? yield* Effect.fail(decision)
-            : decision
-        })
+      const check = (lock: boolean, userId: string, workspaceId: string, action: WorkspaceAction) =>
+        Effect.flatMap(
+          repo.withMembership(workspaceId, userId, { lock }),
+          (found) => Effect.fromResult(decide(workspaceId, found, action))
+        )
       return WorkspaceAccess.of({
-        authorize: (userId, workspaceId, action) => check(repo.find, userId, workspaceId, action),
-        authorizeChange: (userId, workspaceId, action) => check(repo.lock, userId, workspaceId, action)
+        authorize: Effect.fn("WorkspaceAccess.authorize")(function*(userId, workspaceId, action) {
+          return yield* check(false, userId, workspaceId, action)
+        }),
+        authorizeChange: Effect.fn("WorkspaceAccess.authorizeChange")(function*(userId, workspaceId, action) {
+          return yield* check(true, userId, workspaceId, action)
+        })
       })
     })
   )

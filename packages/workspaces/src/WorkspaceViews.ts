@@ -1,118 +1,125 @@
 /**
- * Workspaces and members as the wire shows them, with their seats and credits: seats come from
- * the current subscription (none means 0), and a seat is taken by each enabled member and each
- * pending invitation. Batched, so a listing costs a fixed number of queries.
+ * Workspaces and members as the domain shows them: a workspace with its counts, seats and
+ * credits, and a membership with its user's profile (from auth: deleted accounts have none).
+ * Batched, so a listing costs a fixed number of queries whatever its length.
  */
-import { isCurrent, Subscriptions, type WorkspaceHolding } from "@cuebx/billing"
-import type { MemberRole, MemberStatus, WorkspaceMemberResponse, WorkspaceResponse } from "@cuebx/contract"
-import { Context, Effect, Layer } from "effect"
-import { type Member, type Occupancy, type Workspace, WorkspacesRepo } from "./WorkspacesRepo.ts"
+import { type UserProfile, UsersRepo } from "@cuebx/auth"
+import { Subscriptions, type WorkspaceHolding } from "@cuebx/billing"
+import type { MemberStatus } from "@cuebx/contract"
+import { BigDecimal, Context, DateTime, Effect, Layer, Option } from "effect"
+import { seatBalance, seatsOf } from "./Seats.ts"
+import { type Membership, noOccupancy, type Occupancy, type Workspace, WorkspacesRepo } from "./WorkspacesRepo.ts"
 
-/** Seats of the workspace's current subscription; 0 without one. */
-export const seatsOf = (holding: WorkspaceHolding | undefined): number =>
-  holding !== undefined && isCurrent(holding.subscription.status) ? holding.subscription.seatCount : 0
-
-/**
- * Seats neither taken by an enabled member nor reserved by a pending invitation; negative when
- * the seats were reduced below what is in use.
- */
-export const seatBalance = (holding: WorkspaceHolding | undefined, occupancy: Occupancy): number =>
-  seatsOf(holding) - occupancy.enabledMembers - occupancy.pendingInvitations
-
-/** Seats free to use, as the wire shows them (never negative). */
-export const freeSeats = (holding: WorkspaceHolding | undefined, occupancy: Occupancy): number =>
-  Math.max(0, seatBalance(holding, occupancy))
-
-const toCents = (amount: string): bigint => {
-  const [whole = "0", fraction = ""] = amount.split(".")
-  const negative = whole.startsWith("-")
-  const cents = BigInt(whole.replace("-", "")) * 100n + BigInt(fraction.padEnd(2, "0").slice(0, 2))
-  return negative ? -cents : cents
+/** A membership with its user's profile; `None` if the account went away since it was read. */
+export interface Member extends Membership {
+  readonly profile: Option.Option<UserProfile>
 }
 
-const fromCents = (cents: bigint): string => {
-  const sign = cents < 0n ? "-" : ""
-  const absolute = cents < 0n ? -cents : cents
-  return `${sign}${absolute / 100n}.${String(absolute % 100n).padStart(2, "0")}`
+export interface Credits {
+  /** Used in the current period (kept even when the subscription is no longer current). */
+  readonly used: BigDecimal.BigDecimal
+  /** The current subscription's allowance; 0 without one. */
+  readonly limit: BigDecimal.BigDecimal
+  /** `limit - used`; negative when more was used than the allowance now gives. */
+  readonly remaining: BigDecimal.BigDecimal
 }
 
-/** `"5000.00"` − `"1250.50"` = `"3749.50"`, exactly. */
-export const subtractAmounts = (a: string, b: string): string => fromCents(toCents(a) - toCents(b))
+/** A workspace with its member counts, seats and credits. */
+export interface WorkspaceSummary {
+  readonly workspace: Workspace
+  readonly enabledMembers: number
+  readonly totalMembers: number
+  /** Seats of the current subscription; 0 without one. */
+  readonly seats: number
+  /** Seats neither taken by an enabled member nor reserved by a pending invitation (never negative). */
+  readonly availableSeats: number
+  readonly credits: Credits
+}
 
-export const memberResponse = (member: Member): WorkspaceMemberResponse => ({
-  id: member.id,
-  user_id: member.userId,
-  role: member.role.toLowerCase() as MemberRole,
-  status: member.status.toLowerCase() as MemberStatus,
-  joined_at: member.joinedAt.toISOString(),
-  user_email: member.userEmail,
-  user_name: member.userName,
-  user_avatar_url: member.userAvatarUrl
-})
+export interface WorkspaceDetail extends WorkspaceSummary {
+  readonly members: ReadonlyArray<Member>
+}
 
-export const workspaceResponse = (
+const zero = BigDecimal.fromBigInt(0n)
+
+export const summarize = (
   workspace: Workspace,
-  holding: WorkspaceHolding | undefined,
+  holding: Option.Option<WorkspaceHolding>,
   occupancy: Occupancy
-): WorkspaceResponse => {
-  const current = holding !== undefined && isCurrent(holding.subscription.status)
-  const creditsUsed = holding?.creditsUsed ?? "0.00"
-  const creditsLimit = current ? holding.creditsAllocation : "0.00"
+): WorkspaceSummary => {
+  const current = Option.filter(holding, (held) => held.isCurrent)
+  const used = Option.match(holding, { onNone: () => zero, onSome: (held) => held.creditsUsed })
+  const limit = Option.match(current, { onNone: () => zero, onSome: (held) => held.creditsAllocation })
   return {
-    id: workspace.id,
-    display_name: workspace.displayName,
-    slug: workspace.slug,
-    status: workspace.status.toLowerCase() as WorkspaceResponse["status"],
-    is_personal: workspace.isPersonal,
-    description: workspace.description,
-    created_at: workspace.createdAt.toISOString(),
-    owner_id: workspace.ownerId,
-    enabled_member_count: occupancy.enabledMembers,
-    total_member_count: occupancy.totalMembers,
-    seat_count: seatsOf(holding),
-    available_seats: freeSeats(holding, occupancy),
-    credits_used: creditsUsed,
-    credits_limit: creditsLimit,
-    credits_remaining: subtractAmounts(creditsLimit, creditsUsed),
-    client_id: `ws_${workspace.id.replaceAll("-", "")}`
+    workspace,
+    enabledMembers: occupancy.enabledMembers,
+    totalMembers: occupancy.totalMembers,
+    seats: seatsOf(current),
+    availableSeats: Math.max(0, seatBalance(current, occupancy)),
+    credits: { used, limit, remaining: BigDecimal.subtract(limit, used) }
   }
 }
 
 export class WorkspaceViews extends Context.Service<WorkspaceViews, {
-  describe(workspaces: ReadonlyArray<Workspace>): Effect.Effect<ReadonlyArray<WorkspaceResponse>>
-  describeOne(workspace: Workspace): Effect.Effect<WorkspaceResponse>
-  /** Seats, occupancy and subscription of one workspace, for seat checks (call under the workspace lock). */
-  seating(workspaceId: string): Effect.Effect<{
-    readonly holding: WorkspaceHolding | undefined
-    readonly occupancy: Occupancy
-  }>
+  summaries(workspaces: ReadonlyArray<Workspace>): Effect.Effect<ReadonlyArray<WorkspaceSummary>>
+  summary(workspace: Workspace): Effect.Effect<WorkspaceSummary>
+  /** The summary with every member, disabled ones included. */
+  detail(workspace: Workspace): Effect.Effect<WorkspaceDetail>
+  members(workspaceId: string, status: MemberStatus | undefined): Effect.Effect<ReadonlyArray<Member>>
+  member(membership: Membership): Effect.Effect<Member>
 }>()("@cuebx/workspaces/WorkspaceViews") {
   static readonly layer = Layer.effect(
     WorkspaceViews,
     Effect.gen(function*() {
       const repo = yield* WorkspacesRepo
+      const users = yield* UsersRepo
       const subscriptions = yield* Subscriptions
 
-      const describe = (workspaces: ReadonlyArray<Workspace>) =>
-        Effect.gen(function*() {
-          const ids = workspaces.map((workspace) => workspace.id)
-          const [holdings, occupancy] = yield* Effect.all([subscriptions.ofWorkspaces(ids), repo.occupancy(ids)])
-          return workspaces.map((workspace) =>
-            workspaceResponse(workspace, holdings.get(workspace.id), occupancy.get(workspace.id)!)
-          )
+      /** Builds members from memberships, with the profiles of these users read in one query. */
+      const memberBuilder = Effect.fnUntraced(function*(userIds: ReadonlyArray<string>) {
+        const profiles = yield* users.profiles(userIds)
+        return (membership: Membership): Member => ({
+          ...membership,
+          profile: Option.fromUndefinedOr(profiles.get(membership.userId))
         })
+      })
+
+      /** Summarises workspaces, with the subscriptions and occupancy of these ids read in one query each. */
+      const summarizer = Effect.fnUntraced(function*(workspaceIds: ReadonlyArray<string>) {
+        const now = yield* DateTime.now
+        const holdings = yield* subscriptions.ofWorkspaces(workspaceIds)
+        const occupancy = yield* repo.occupancy(workspaceIds, now)
+        return (workspace: Workspace) =>
+          summarize(
+            workspace,
+            Option.fromUndefinedOr(holdings.get(workspace.id)),
+            occupancy.get(workspace.id) ?? noOccupancy
+          )
+      })
+
+      const summary = Effect.fn("WorkspaceViews.summary")(function*(workspace: Workspace) {
+        return (yield* summarizer([workspace.id]))(workspace)
+      })
+
+      const members = Effect.fn("WorkspaceViews.members")(
+        function*(workspaceId: string, status: MemberStatus | undefined) {
+          const memberships = yield* repo.memberships(workspaceId, status)
+          return memberships.map(yield* memberBuilder(memberships.map((membership) => membership.userId)))
+        }
+      )
 
       return WorkspaceViews.of({
-        describe,
-        describeOne: (workspace) => Effect.map(describe([workspace]), (views) => views[0]!),
-        seating: (workspaceId) =>
-          Effect.gen(function*() {
-            const [holding, occupancy] = yield* Effect.all([
-              subscriptions.ofWorkspace(workspaceId),
-              repo.occupancy([workspaceId])
-            ])
-            return { holding, occupancy: occupancy.get(workspaceId)! }
-          })
+        summaries: Effect.fn("WorkspaceViews.summaries")(function*(workspaces) {
+          return workspaces.map(yield* summarizer(workspaces.map((workspace) => workspace.id)))
+        }),
+        summary,
+        detail: Effect.fn("WorkspaceViews.detail")(function*(workspace) {
+          return { ...(yield* summary(workspace)), members: yield* members(workspace.id, undefined) }
+        }),
+        members,
+        member: Effect.fn("WorkspaceViews.member")(function*(membership) {
+          return (yield* memberBuilder([membership.userId]))(membership)
+        })
       })
     })
   )

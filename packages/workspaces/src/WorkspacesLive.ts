@@ -1,13 +1,17 @@
 /**
- * The workspace services wired together, with the billing reads they rely on Needs the database, the outbox and its
- * secrets, and the request limits of the handlers, from the caller.
+ * The workspace services wired together, with the billing services and the user profiles they
+ * rely on. Needs the database, the outbox and its secrets, and the request limits of the
+ * handlers, from the caller.
  */
-import { Plans, Subscriptions } from "@cuebx/billing"
+import { UsersRepo } from "@cuebx/auth"
+import { BillingLive } from "@cuebx/billing"
 import { Layer } from "effect"
 import { ApiKeys } from "./ApiKeys.ts"
+import { ApiKeysRepo } from "./ApiKeysRepo.ts"
 import { Invitations } from "./Invitations.ts"
 import { InvitationsRepo } from "./InvitationsRepo.ts"
 import { Members } from "./Members.ts"
+import { Seats } from "./Seats.ts"
 import { SalesInquiries } from "./support/SalesInquiries.ts"
 import { WorkspaceAccess } from "./WorkspaceAccess.ts"
 import { Workspaces } from "./Workspaces.ts"
@@ -17,10 +21,14 @@ import { WorkspaceViews } from "./WorkspaceViews.ts"
 const Repositories = Layer.mergeAll(
   WorkspacesRepo.layer,
   InvitationsRepo.layer,
-  Subscriptions.layer.pipe(Layer.provideMerge(Plans.layer))
+  ApiKeysRepo.layer,
+  UsersRepo.layer,
+  BillingLive
 )
 
-const Policy = Layer.mergeAll(WorkspaceAccess.layer, WorkspaceViews.layer).pipe(Layer.provideMerge(Repositories))
+const Policy = Layer.mergeAll(WorkspaceAccess.layer, WorkspaceViews.layer, Seats.layer).pipe(
+  Layer.provideMerge(Repositories)
+)
 
 export const WorkspacesLive = Layer.mergeAll(
   Workspaces.layer,

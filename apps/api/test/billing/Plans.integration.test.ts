@@ -4,7 +4,7 @@
  * statuses that still count (payment grace) and those that do not.
  */
 import { defaultCatalogueFilePath } from "@cuebx/billing"
-import type { PlanResponse } from "@cuebx/contract"
+import type { PlanResponse as PlanResponseSchema } from "@cuebx/contract"
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
@@ -14,6 +14,8 @@ import type { TestUser } from "../workspaces/support.ts"
 import { addMember, createTeam, newUser, personalWorkspaceOf, subscribe, uuid } from "../workspaces/support.ts"
 
 type Product = "API" | "CAREER"
+/** A plan as the wire carries it (amounts as strings). */
+type PlanResponse = typeof PlanResponseSchema.Encoded
 type CataloguePlan = Omit<PlanResponse, "id" | "type" | "features"> & {
   readonly type: "FREE" | "PAID"
   readonly features: ReadonlyArray<{ title: string; description?: string; value?: string | boolean; category?: string }>

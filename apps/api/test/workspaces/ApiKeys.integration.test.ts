@@ -5,7 +5,7 @@
  */
 import { ApiKeys, ApiKeyUsage } from "@cuebx/workspaces"
 import { assert, describe, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { createHmac } from "node:crypto"
 import { authTestLayer, call } from "../auth/support.ts"
@@ -124,14 +124,17 @@ layer(authTestLayer(), { excludeTestServices: true })("API keys", (it) => {
         const live = created(yield* createKey(owner, workspaceId, { name: "Live" }))
         const old = created(yield* createKey(owner, workspaceId, { name: "Old" }))
         yield* sql`UPDATE api_keys SET expires_at = now() - interval '1 day' WHERE id = ${old.key.id}`
-        assert.strictEqual((yield* apiKeys.verify(live.api_key))?.id, live.key.id)
-        assert.isUndefined(yield* apiKeys.verify(old.api_key), "an expired key does not authenticate")
+        assert.strictEqual(Option.getOrUndefined(yield* apiKeys.verify(live.api_key))?.id, live.key.id)
+        assert.isTrue(Option.isNone(yield* apiKeys.verify(old.api_key)), "an expired key does not authenticate")
 
         const revoke = (id: string) =>
           call("DELETE", `/api/workspaces/${workspaceId}/api-keys/${id}`, { token: owner.token })
         const revoked = yield* revoke(live.key.id)
         assert.deepStrictEqual(revoked.json, { message: "API key revoked.", success: true })
-        assert.isUndefined(yield* apiKeys.verify(live.api_key), "a revoked key stops authenticating at once")
+        assert.isTrue(
+          Option.isNone(yield* apiKeys.verify(live.api_key)),
+          "a revoked key stops authenticating at once"
+        )
         const [first] = yield* sql<
           { readonly revokedAt: Date }
         >`SELECT revoked_at FROM api_keys WHERE id = ${live.key.id}`
@@ -167,9 +170,28 @@ layer(authTestLayer(), { excludeTestServices: true })("API keys", (it) => {
         yield* sql`
           INSERT INTO api_keys (workspace_id, name, key_hash, key_prefix, expires_at)
           VALUES (${workspaceId}, 'Migrated', ${hmac(legacy)}, 'cbx_live_Zq3x9', now() + interval '1 day')`
-        assert.strictEqual((yield* apiKeys.verify(legacy))?.name, "Migrated")
-        assert.isUndefined(yield* apiKeys.verify("cbx_live_not-a-key"))
-        assert.isUndefined(yield* apiKeys.verify("sk_live_wrong-prefix"))
+        assert.strictEqual(Option.getOrUndefined(yield* apiKeys.verify(legacy))?.name, "Migrated")
+        assert.isTrue(Option.isNone(yield* apiKeys.verify("cbx_live_not-a-key")))
+        assert.isTrue(Option.isNone(yield* apiKeys.verify("sk_live_wrong-prefix")))
+      }))
+
+    it.effect("a key of a deleted workspace, or a deleted key, no longer authenticates", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const apiKeys = yield* ApiKeys
+        const owner = yield* newUser("deleted-workspace")
+        const workspaceId = yield* createTeam(owner)
+        const kept = yield* createTeam(owner, "Kept")
+        const gone = created(yield* createKey(owner, workspaceId, { name: "Of a deleted workspace" }))
+        const deleted = created(yield* createKey(owner, kept, { name: "Deleted itself" }))
+        const live = created(yield* createKey(owner, kept, { name: "Still live" }))
+        assert.strictEqual(Option.getOrUndefined(yield* apiKeys.verify(gone.api_key))?.id, gone.key.id)
+
+        yield* sql`UPDATE workspaces SET is_deleted = true, deleted_at = now() WHERE id = ${workspaceId}`
+        yield* sql`UPDATE api_keys SET is_deleted = true, deleted_at = now() WHERE id = ${deleted.key.id}`
+        assert.isTrue(Option.isNone(yield* apiKeys.verify(gone.api_key)), "the workspace is deleted")
+        assert.isTrue(Option.isNone(yield* apiKeys.verify(deleted.api_key)), "the key is deleted")
+        assert.strictEqual(Option.getOrUndefined(yield* apiKeys.verify(live.api_key))?.id, live.key.id)
       }))
   })
 

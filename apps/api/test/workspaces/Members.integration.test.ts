@@ -13,6 +13,7 @@ import {
   memberRows,
   newUser,
   personalWorkspaceOf,
+  type Role,
   subscribe,
   type TestUser,
   uuid
@@ -31,8 +32,68 @@ const team = (seats = 5) =>
     return { owner, member, workspaceId }
   })
 
+/** A workspace body's enabled members, all members and free seats. */
+const counts = (body: unknown) => {
+  const workspace = body as Record<string, unknown>
+  return [workspace["enabled_member_count"], workspace["total_member_count"], workspace["available_seats"]]
+}
+
 const setStatus = (caller: TestUser, workspaceId: string, target: string, status: string) =>
   call("PATCH", path(workspaceId, `/members/${target}/status`), { token: caller.token, body: { status } })
+
+type Racer = "owner" | "member" | "admin"
+type RaceRoles = ReadonlyMap<Racer, Role>
+
+/** Leaving, or being removed by the admin: refused for the owner, 404 for someone already gone. */
+const goes = (who: Racer) => (roles: RaceRoles): readonly [number, RaceRoles] => {
+  const role = roles.get(who)
+  if (role === undefined) return [404, roles]
+  if (role === "OWNER") return [403, roles]
+  const left = new Map(roles)
+  left.delete(who)
+  return [200, left]
+}
+
+/** The five racing requests of the ownership race, as the workspace lock serialises them. */
+const raceRequests: ReadonlyArray<(roles: RaceRoles) => readonly [number, RaceRoles]> = [
+  // The owner transfers to the member: 404 once the member is gone.
+  (roles) =>
+    roles.has("member")
+      ? [200, new Map([...roles, ["owner", "ADMIN"], ["member", "OWNER"]])]
+      : [404, roles],
+  goes("owner"), // the owner leaves
+  goes("owner"), // the admin removes the owner
+  goes("member"), // the admin removes the member
+  goes("member") // the member leaves
+]
+
+const permutations = <A>(items: ReadonlyArray<A>): ReadonlyArray<ReadonlyArray<A>> =>
+  items.length <= 1
+    ? [items]
+    : items.flatMap((item, index) =>
+      permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest])
+    )
+
+/**
+ * Every outcome the race may have: for each order of the five requests, their statuses (in
+ * request order) and the roles left (as sorted JSON), grouped by statuses.
+ */
+const raceOutcomes = () => {
+  const outcomes = new Map<string, Array<string>>()
+  for (const order of permutations(raceRequests.map((_, index) => index))) {
+    let roles: RaceRoles = new Map([["owner", "OWNER"], ["member", "MEMBER"], ["admin", "ADMIN"]])
+    const statuses = Array<number>(raceRequests.length)
+    for (const index of order) {
+      const [status, next] = raceRequests[index]!(roles)
+      statuses[index] = status
+      roles = next
+    }
+    const final = Object.fromEntries(roles)
+    const key = statuses.join(",")
+    outcomes.set(key, [...(outcomes.get(key) ?? []), JSON.stringify(final, Object.keys(final).toSorted())])
+  }
+  return outcomes
+}
 
 layer(authTestLayer(), { excludeTestServices: true })("workspace members", (it) => {
   describe("GET /members", () => {
@@ -66,6 +127,32 @@ layer(authTestLayer(), { excludeTestServices: true })("workspace members", (it) 
           (yield* call("GET", path(workspaceId, "/members?status=gone"), { token: owner.token })).status,
           422
         )
+      }))
+    it.effect("a deleted account's membership no longer shows, counts or holds a seat", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const { owner, member, workspaceId } = yield* team(2)
+        assert.deepStrictEqual(counts((yield* call("GET", path(workspaceId), { token: owner.token })).json), [2, 2, 0])
+
+        const deleted = yield* call("DELETE", "/auth/me", { token: member.token })
+        assert.strictEqual(deleted.status, 200, deleted.text)
+        const members = yield* call("GET", path(workspaceId, "/members"), { token: owner.token })
+        assert.deepStrictEqual((members.json as Array<{ user_id: string }>).map((row) => row.user_id), [owner.id])
+        const detail = yield* call("GET", path(workspaceId), { token: owner.token })
+        assert.deepStrictEqual(counts(detail.json), [1, 1, 1])
+        assert.deepStrictEqual(
+          (detail.json as { members: Array<{ user_id: string }> }).members.map((row) => row.user_id),
+          [owner.id]
+        )
+        expectError(yield* setStatus(owner, workspaceId, member.id, "disabled"), 404, "Member not found.")
+        const invited = yield* call("POST", path(workspaceId, "/invitations"), {
+          token: owner.token,
+          body: { email: "freed-seat@example.com", callback_url: "http://localhost:3000/join" }
+        })
+        assert.strictEqual(invited.status, 201, "the seat is free again")
+        const [row] = yield* sql<{ readonly accountDeleted: boolean }>`
+          SELECT account_deleted FROM workspace_members WHERE workspace_id = ${workspaceId} AND user_id = ${member.id}`
+        assert.isTrue(row!.accountDeleted, "the membership is kept, flagged, until the account is purged")
       }))
   })
 
@@ -249,13 +336,19 @@ layer(authTestLayer(), { excludeTestServices: true })("workspace members", (it) 
         const { owner, member, workspaceId } = yield* team(10)
         const admin = yield* newUser("racer")
         yield* addMember(workspaceId, admin, "ADMIN")
-        yield* Effect.all([
+        const responses = yield* Effect.all([
           call("POST", path(workspaceId, `/transfer-ownership?new_owner_id=${member.id}`), { token: owner.token }),
           call("POST", path(workspaceId, "/leave"), { token: owner.token }),
           call("DELETE", path(workspaceId, `/members/${owner.id}`), { token: admin.token }),
           call("DELETE", path(workspaceId, `/members/${member.id}`), { token: admin.token }),
           call("POST", path(workspaceId, "/leave"), { token: member.token })
         ], { concurrency: "unbounded" })
+        const statuses = responses.map((response) => response.status)
+        const allowed = raceOutcomes().get(statuses.join(","))
+        assert.isDefined(allowed, `statuses ${statuses.join(",")} fit no order of the five requests`)
+        const racers = { [owner.id]: "owner", [member.id]: "member", [admin.id]: "admin" } as const
+        const roles = Object.fromEntries((yield* memberRows(workspaceId)).map((row) => [racers[row.userId], row.role]))
+        assert.include(allowed!, JSON.stringify(roles, Object.keys(roles).toSorted()))
         const owners = (yield* memberRows(workspaceId)).filter((row) => row.role === "OWNER")
         assert.strictEqual(owners.length, 1)
       }))

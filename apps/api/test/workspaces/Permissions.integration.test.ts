@@ -1,7 +1,7 @@
 /**
  * The permission matrix: every workspace-scoped endpoint × {anonymous, non-member, member,
- * admin, owner, disabled member}, each against a fresh workspace, plus what a frozen workspace
- * still allows. A new endpoint joins with one row in `endpoints.ts`.
+ * admin, owner, disabled member}, each against a fresh workspace, plus what a frozen or a
+ * suspended workspace still allows. A new endpoint joins with one row in `endpoints.ts`.
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect } from "effect"
@@ -102,20 +102,24 @@ layer(authTestLayer(), { excludeTestServices: true })("workspace permissions", (
     }
   })
 
-  describe("a frozen workspace is read-only, except for taking access away", () => {
-    it.effect("the owner of a frozen workspace", () =>
-      Effect.gen(function*() {
-        const people = yield* yield* cast
-        for (const endpoint of endpoints) {
-          const fixture = yield* freshWorkspace(people)
-          yield* setWorkspaceStatus(fixture.workspaceId, "FROZEN")
-          const response = yield* request(endpoint, fixture, people.owner.token)
-          const expected = endpoint.refusedWhenFrozen ? 403 : expectedStatus(endpoint, "owner")
-          assert.strictEqual(response.status, expected, `${endpoint.name} when frozen: ${response.text}`)
-          if (endpoint.refusedWhenFrozen) {
-            assert.deepStrictEqual(response.json, { detail: "Workspace is frozen. Please renew subscription." })
+  describe("a frozen or suspended workspace is read-only, except for taking access away", () => {
+    const refusals = [
+      ["FROZEN", "Workspace is frozen. Please renew subscription."],
+      ["SUSPENDED", "Workspace is suspended. Please contact support."]
+    ] as const
+    for (const [status, detail] of refusals) {
+      it.effect(`the owner of a ${status.toLowerCase()} workspace`, () =>
+        Effect.gen(function*() {
+          const people = yield* yield* cast
+          for (const endpoint of endpoints) {
+            const fixture = yield* freshWorkspace(people)
+            yield* setWorkspaceStatus(fixture.workspaceId, status)
+            const response = yield* request(endpoint, fixture, people.owner.token)
+            const expected = endpoint.refusedWhenFrozen ? 403 : expectedStatus(endpoint, "owner")
+            assert.strictEqual(response.status, expected, `${endpoint.name} when ${status}: ${response.text}`)
+            if (endpoint.refusedWhenFrozen) assert.deepStrictEqual(response.json, { detail })
           }
-        }
-      }))
+        }))
+    }
   })
 })

@@ -1,7 +1,8 @@
 /**
  * Every workspace-scoped endpoint as data: how to call it against a fixture workspace, the
- * least role it needs, whether a disabled member or a frozen workspace may do it. The permission
- * matrix and the authentication cases both walk this list; a new endpoint joins with one row.
+ * least role it needs, whether a disabled member or a frozen (or suspended) workspace may do it.
+ * The permission matrix and the authentication cases both walk this list; a new endpoint joins
+ * with one row.
  */
 import type { TestUser } from "./support.ts"
 
@@ -25,7 +26,7 @@ export interface Endpoint {
   readonly success: number
   /** A disabled member may do it (only leaving). */
   readonly disabledMayDo?: boolean
-  /** Whether a frozen workspace refuses it (it would grow or change the workspace). */
+  /** Whether a frozen or suspended workspace refuses it (it would grow or change the workspace). */
   readonly refusedWhenFrozen: boolean
   /** Exceptions to the role rule, e.g. the owner may not leave. */
   readonly except?: Partial<Record<Caller, number>>

@@ -3,22 +3,30 @@
  * catalogue"). A sync inserts them only where a plan or feature has none: once in the database
  * they belong to the admins, and nothing here overwrites them.
  */
-import { featureKeyName, featureKeyProduct, featureKeys } from "../FeatureKeys.ts"
-import type { FeatureKey, FeatureName, ProductType } from "../FeatureKeys.ts"
+import {
+  type FeatureKey,
+  featureKeyName,
+  featureKeyProduct,
+  featureKeys,
+  type FeatureName,
+  type ProductType
+} from "@cuebx/contract"
+import { BigDecimal } from "effect"
 
 export interface PricingRuleDefaults {
-  /** numeric(8, 2) as text. */
-  readonly multiplier: string
-  /** Credits per billing period, numeric(12, 2) as text. */
-  readonly creditsAllocation: string
+  readonly multiplier: BigDecimal.BigDecimal
+  /** Credits per billing period. */
+  readonly creditsAllocation: BigDecimal.BigDecimal
   /** `null` means unlimited. */
   readonly rateLimitPerMinute: number | null
   readonly rateLimitPerDay: number | null
 }
 
-const rule = (credits: number, perMinute: number, perDay: number | null): PricingRuleDefaults => ({
-  multiplier: "1.00",
-  creditsAllocation: credits.toFixed(2),
+const credits = (amount: number) => BigDecimal.fromBigInt(BigInt(amount))
+
+const rule = (allocation: number, perMinute: number, perDay: number | null): PricingRuleDefaults => ({
+  multiplier: credits(1),
+  creditsAllocation: credits(allocation),
   rateLimitPerMinute: perMinute,
   rateLimitPerDay: perDay
 })
@@ -53,14 +61,13 @@ const doubleCostFeatures: ReadonlySet<FeatureName> = new Set<FeatureName>([
 export interface FeatureCostDefault {
   readonly featureKey: FeatureKey
   readonly productType: ProductType
-  /** numeric(12, 2) as text. */
-  readonly internalCostCredits: string
+  readonly internalCostCredits: BigDecimal.BigDecimal
 }
 
 export const defaultFeatureCost = (featureKey: FeatureKey): FeatureCostDefault => ({
   featureKey,
   productType: featureKeyProduct(featureKey),
-  internalCostCredits: doubleCostFeatures.has(featureKeyName(featureKey)) ? "2.00" : "1.00"
+  internalCostCredits: credits(doubleCostFeatures.has(featureKeyName(featureKey)) ? 2 : 1)
 })
 
 export const featureCostDefaults: ReadonlyArray<FeatureCostDefault> = featureKeys.map(defaultFeatureCost)

@@ -3,8 +3,10 @@
  * loading it. Only the file's shape and consistency are checked here; what it means for the
  * database is PlanCatalogue's business.
  */
-import { Data, Effect, FileSystem, Schema } from "effect"
+import { ProductType } from "@cuebx/contract"
+import { BigDecimal, Data, Effect, FileSystem, Schema } from "effect"
 import { fileURLToPath } from "node:url"
+import { PlanTypeColumn } from "../Plans.ts"
 
 export const defaultCatalogueFilePath = fileURLToPath(new URL("../../catalogue/plans.json", import.meta.url))
 
@@ -12,11 +14,9 @@ const nullable = <S extends Schema.Top>(schema: S) =>
   Schema.NullOr(schema).pipe(Schema.withDecodingDefaultKey(Effect.succeed(null)))
 
 // numeric(10, 2): at most 8 integer digits and 2 decimals.
-const Amount = Schema.String.check(
+const CatalogueAmount = Schema.String.check(
   Schema.isPattern(/^\d{1,8}(\.\d{1,2})?$/, { message: "Expected a decimal amount such as \"19.00\"" })
-)
-
-const isZero = (amount: string) => Number(amount) === 0
+).pipe(Schema.decodeTo(Schema.BigDecimalFromString))
 
 export const CatalogueFeature = Schema.Struct({
   title: Schema.NonEmptyString,
@@ -29,16 +29,17 @@ export type CatalogueFeature = typeof CatalogueFeature.Type
 export const CataloguePlanEntry = Schema.Struct({
   name: Schema.NonEmptyString.check(Schema.isMaxLength(128)),
   description: nullable(Schema.String),
-  price: Amount,
+  price: CatalogueAmount,
   display_price: nullable(Schema.String.check(Schema.isMaxLength(64))),
   stripe_price_id_env: nullable(Schema.NonEmptyString),
-  seat_price: Amount.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0.00"))),
+  seat_price: CatalogueAmount.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0.00"))),
   seat_display_price: nullable(Schema.String.check(Schema.isMaxLength(64))),
   seat_stripe_price_id_env: nullable(Schema.NonEmptyString),
   is_active: Schema.Boolean.pipe(Schema.withDecodingDefaultKey(Effect.succeed(true))),
   trial_days: nullable(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  type: Schema.Literals(["FREE", "PAID"]),
-  product_type: Schema.Literals(["API", "CAREER"]),
+  // `"FREE"` / `"PAID"` in the file, as in the database.
+  type: PlanTypeColumn,
+  product_type: ProductType,
   min_seats: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)).pipe(
     Schema.withDecodingDefaultKey(Effect.succeed(1))
   ),
@@ -47,9 +48,11 @@ export const CataloguePlanEntry = Schema.Struct({
 }).check(Schema.makeFilter((plan) => {
   // The same rules as the `plans` CHECK constraints, reported here with the plan's path.
   const issues: Array<Schema.FilterIssue> = []
-  if (plan.type === "FREE") {
-    if (!isZero(plan.price)) issues.push({ path: ["price"], issue: "A FREE plan must cost 0" })
-    if (!isZero(plan.seat_price)) issues.push({ path: ["seat_price"], issue: "A FREE plan must cost 0 per seat" })
+  if (plan.type === "free") {
+    if (!BigDecimal.isZero(plan.price)) issues.push({ path: ["price"], issue: "A FREE plan must cost 0" })
+    if (!BigDecimal.isZero(plan.seat_price)) {
+      issues.push({ path: ["seat_price"], issue: "A FREE plan must cost 0 per seat" })
+    }
     if (plan.stripe_price_id_env !== null || plan.seat_stripe_price_id_env !== null) {
       issues.push({ path: ["stripe_price_id_env"], issue: "A FREE plan has no Stripe price" })
     }
@@ -63,7 +66,7 @@ export const CataloguePlanEntry = Schema.Struct({
 }))
 export type CataloguePlanEntry = typeof CataloguePlanEntry.Type
 
-const planList = (product: "API" | "CAREER") =>
+const planList = (product: ProductType) =>
   Schema.Array(CataloguePlanEntry).check(Schema.makeFilter((plans) => {
     const issues: Array<Schema.FilterIssue> = []
     const seen = new Set<string>()

@@ -1,20 +1,40 @@
 /**
- * Subscriptions as the wire shows them: lowercase statuses, ISO timestamps, the plan inline.
+ * Plans and subscriptions as the wire shows them: the reference's field names, the plan inline.
+ * Amounts and instants stay `BigDecimal` and `DateTime` here; the contract's schemas encode them.
  */
-import type { CareerSubscriptionResponse, SubscriptionResponse, SubscriptionStatus } from "@cuebx/contract"
-import { planResponse } from "../Plans.ts"
+import type { CareerSubscriptionResponse, PlanResponse, SubscriptionResponse } from "@cuebx/contract"
+import type { Plan } from "../Plans.ts"
 import type { CareerHolding, PlanHolding, WorkspaceHolding } from "../Subscriptions.ts"
 
-const iso = (date: Date | null) => date === null ? null : date.toISOString()
+export const planResponse = (plan: Plan): PlanResponse => ({
+  id: plan.id,
+  name: plan.name,
+  description: plan.description,
+  price: plan.price,
+  display_price: plan.displayPrice,
+  seat_price: plan.seatPrice,
+  seat_display_price: plan.seatDisplayPrice,
+  is_active: plan.isActive,
+  trial_days: plan.trialDays,
+  type: plan.type,
+  features: plan.features.map((feature) => ({
+    title: feature.title,
+    description: feature.description,
+    value: feature.value,
+    category: feature.category
+  })),
+  max_seats: plan.maxSeats,
+  min_seats: plan.minSeats
+})
 
-const commonFields = ({ subscription, plan }: PlanHolding) => ({
+const commonFields = ({ plan, subscription }: PlanHolding) => ({
   id: subscription.id,
   plan_id: subscription.planId,
-  status: subscription.status.toLowerCase() as SubscriptionStatus,
-  current_period_start: iso(subscription.currentPeriodStart),
-  current_period_end: iso(subscription.currentPeriodEnd),
+  status: subscription.status,
+  current_period_start: subscription.currentPeriodStart,
+  current_period_end: subscription.currentPeriodEnd,
   cancel_at_period_end: subscription.cancelAtPeriodEnd,
-  canceled_at: iso(subscription.canceledAt),
+  canceled_at: subscription.canceledAt,
   plan: planResponse(plan)
 })
 

@@ -2,9 +2,9 @@
  * Handlers of the signed-in user's Career subscription.
  */
 import { CuebxApi, CurrentUser } from "@cuebx/contract"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { isCurrent, Subscriptions } from "../Subscriptions.ts"
+import { Subscriptions } from "../Subscriptions.ts"
 import { careerSubscriptionResponse } from "./BillingResponses.ts"
 
 export const CareerSubscriptionsHttp = HttpApiBuilder.group(
@@ -16,10 +16,8 @@ export const CareerSubscriptionsHttp = HttpApiBuilder.group(
       .handle("getCareerSubscription", () =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
-          const holding = yield* subscriptions.ofUser(user.id)
-          return holding !== undefined && isCurrent(holding.subscription.status)
-            ? careerSubscriptionResponse(holding)
-            : null
+          const current = yield* subscriptions.currentOfUser(user.id)
+          return Option.match(current, { onNone: () => null, onSome: careerSubscriptionResponse })
         }))
       .handle("activateCareerSubscription", () =>
         Effect.gen(function*() {

@@ -1,12 +1,13 @@
 /**
  * Handlers of the public plan catalogue, for both products.
  */
-import { CuebxApi, NotFound } from "@cuebx/contract"
+import { CuebxApi, type ProductType } from "@cuebx/contract"
 import { RequestLimits } from "@cuebx/ratelimit"
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import type { ProductType } from "../FeatureKeys.ts"
-import { planResponse, Plans } from "../Plans.ts"
+import { Plans } from "../Plans.ts"
+import { billingErrorToWire } from "./BillingErrors.ts"
+import { planResponse } from "./BillingResponses.ts"
 
 export const PlansHttp = HttpApiBuilder.group(
   CuebxApi,
@@ -19,17 +20,7 @@ export const PlansHttp = HttpApiBuilder.group(
       Effect.map(plans.listActive(product), (active) => ({ plans: active.map(planResponse) }))
 
     const get = (product: ProductType, id: string) =>
-      Effect.gen(function*() {
-        const plan = yield* plans.findActive(id)
-        const notFound = product === "API" ? "Plan not found." : "Career plan not found."
-        if (plan === undefined) return yield* new NotFound({ detail: notFound })
-        if (plan.productType !== product) {
-          return yield* new NotFound({
-            detail: product === "API" ? "Plan is not an API plan." : "Plan is not a Career plan."
-          })
-        }
-        return planResponse(plan)
-      })
+      plans.findActive(product, id).pipe(Effect.map(planResponse), Effect.mapError(billingErrorToWire))
 
     return handlers
       .handle(

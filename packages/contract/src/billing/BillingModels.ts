@@ -1,11 +1,12 @@
 /**
  * Plans and subscriptions on the wire, with the reference's field names: amounts are decimal
- * strings, enums lowercase.
+ * strings (`BigDecimal` in code), instants ISO-8601 (`DateTime.Utc` in code), enums lowercase.
  */
 import { Schema } from "effect"
-import { DecimalString, IsoTimestampString } from "../Ids.ts"
+import { Amount, Timestamp } from "../Ids.ts"
 
 export const PlanType = Schema.Literals(["free", "paid"]).annotate({ identifier: "PlanType" })
+export type PlanType = typeof PlanType.Type
 
 export const SubscriptionStatus = Schema.Literals([
   "active",
@@ -31,9 +32,9 @@ export const PlanResponse = Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   description: Schema.NullOr(Schema.String),
-  price: DecimalString,
+  price: Amount,
   display_price: Schema.NullOr(Schema.String),
-  seat_price: DecimalString,
+  seat_price: Amount,
   seat_display_price: Schema.NullOr(Schema.String),
   is_active: Schema.Boolean,
   trial_days: Schema.NullOr(Schema.Int),
@@ -54,12 +55,12 @@ export const SubscriptionResponse = Schema.Struct({
   plan_id: Schema.String,
   status: SubscriptionStatus,
   seat_count: Schema.Int,
-  current_period_start: Schema.NullOr(IsoTimestampString),
-  current_period_end: Schema.NullOr(IsoTimestampString),
+  current_period_start: Schema.NullOr(Timestamp),
+  current_period_end: Schema.NullOr(Timestamp),
   cancel_at_period_end: Schema.Boolean,
-  canceled_at: Schema.NullOr(IsoTimestampString),
-  credits_allocation: DecimalString,
-  credits_used: DecimalString,
+  canceled_at: Schema.NullOr(Timestamp),
+  credits_allocation: Amount,
+  credits_used: Amount,
   plan: Schema.NullOr(PlanResponse)
 }).annotate({ identifier: "SubscriptionResponse" })
 export type SubscriptionResponse = typeof SubscriptionResponse.Type
@@ -69,10 +70,10 @@ export const CareerSubscriptionResponse = Schema.Struct({
   user_id: Schema.String,
   plan_id: Schema.String,
   status: SubscriptionStatus,
-  current_period_start: Schema.NullOr(IsoTimestampString),
-  current_period_end: Schema.NullOr(IsoTimestampString),
+  current_period_start: Schema.NullOr(Timestamp),
+  current_period_end: Schema.NullOr(Timestamp),
   cancel_at_period_end: Schema.Boolean,
-  canceled_at: Schema.NullOr(IsoTimestampString),
+  canceled_at: Schema.NullOr(Timestamp),
   plan: Schema.NullOr(PlanResponse)
 }).annotate({ identifier: "CareerSubscriptionResponse" })
 export type CareerSubscriptionResponse = typeof CareerSubscriptionResponse.Type

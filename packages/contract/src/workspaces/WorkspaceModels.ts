@@ -1,11 +1,12 @@
 /**
  * Workspaces, members, invitations, API keys and sales inquiries on the wire, with the
  * reference's field names. Names are trimmed and length-limited, emails normalised, roles and
- * statuses lowercase literals (anything else is a 422).
+ * statuses lowercase literals (anything else is a 422), amounts decimal strings (`BigDecimal` in
+ * code) and instants ISO-8601 (`DateTime.Utc` in code).
  */
 import { Schema } from "effect"
 import { EmailAddress } from "../Email.ts"
-import { DecimalString, IsoTimestampString, TrimmedText } from "../Ids.ts"
+import { Amount, Timestamp, TrimmedText } from "../Ids.ts"
 
 export const MemberRole = Schema.Literals(["owner", "admin", "member"]).annotate({ identifier: "MemberRole" })
 export type MemberRole = typeof MemberRole.Type
@@ -21,6 +22,7 @@ export type WorkspaceStatus = typeof WorkspaceStatus.Type
 export const InvitationStatus = Schema.Literals(["pending", "accepted", "expired", "revoked"]).annotate({
   identifier: "InvitationStatus"
 })
+export type InvitationStatus = typeof InvitationStatus.Type
 
 export const WorkspaceName = TrimmedText(1, 128).annotate({ description: "1–128 characters, trimmed" })
 export const WorkspaceDescription = TrimmedText(0, 500).annotate({ description: "Up to 500 characters, trimmed" })
@@ -49,7 +51,7 @@ const workspaceFields = {
   status: WorkspaceStatus,
   is_personal: Schema.Boolean,
   description: Schema.NullOr(Schema.String),
-  created_at: IsoTimestampString,
+  created_at: Timestamp,
   owner_id: Schema.String,
   enabled_member_count: Schema.Int,
   total_member_count: Schema.Int,
@@ -57,9 +59,9 @@ const workspaceFields = {
   available_seats: Schema.Int.annotate({
     description: "Seats neither taken by an enabled member nor reserved by a pending invitation"
   }),
-  credits_used: DecimalString,
-  credits_limit: DecimalString,
-  credits_remaining: DecimalString,
+  credits_used: Amount,
+  credits_limit: Amount,
+  credits_remaining: Amount,
   client_id: Schema.String.annotate({ description: "`ws_` and the workspace id without hyphens" })
 }
 
@@ -71,7 +73,7 @@ export const WorkspaceMemberResponse = Schema.Struct({
   user_id: Schema.String,
   role: MemberRole,
   status: MemberStatus,
-  joined_at: IsoTimestampString,
+  joined_at: Timestamp,
   user_email: Schema.NullOr(Schema.String),
   user_name: Schema.NullOr(Schema.String),
   user_avatar_url: Schema.NullOr(Schema.String)
@@ -107,8 +109,8 @@ export const InvitationResponse = Schema.Struct({
   email: Schema.String,
   role: MemberRole,
   status: InvitationStatus,
-  expires_at: IsoTimestampString,
-  created_at: IsoTimestampString,
+  expires_at: Timestamp,
+  created_at: Timestamp,
   inviter_email: Schema.NullOr(Schema.String)
 }).annotate({ identifier: "InvitationResponse" })
 export type InvitationResponse = typeof InvitationResponse.Type
@@ -142,10 +144,10 @@ export const ApiKeyResponse = Schema.Struct({
   key_prefix: Schema.String,
   is_active: Schema.Boolean.annotate({ description: "Neither revoked nor expired" }),
   is_test_key: Schema.Boolean,
-  created_at: IsoTimestampString,
-  expires_at: Schema.NullOr(IsoTimestampString),
-  last_used_at: Schema.NullOr(IsoTimestampString),
-  revoked_at: Schema.NullOr(IsoTimestampString)
+  created_at: Timestamp,
+  expires_at: Schema.NullOr(Timestamp),
+  last_used_at: Schema.NullOr(Timestamp),
+  revoked_at: Schema.NullOr(Timestamp)
 }).annotate({ identifier: "APIKeyResponse" })
 export type ApiKeyResponse = typeof ApiKeyResponse.Type
 

@@ -1,11 +1,12 @@
 /**
  * Handlers of a workspace's subscription, behind the same access policy as the workspace.
  */
-import { isCurrent, subscriptionResponse, Subscriptions } from "@cuebx/billing"
+import { subscriptionResponse, Subscriptions } from "@cuebx/billing"
 import { CuebxApi, CurrentUser } from "@cuebx/contract"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { WorkspaceAccess } from "../WorkspaceAccess.ts"
+import { workspaceErrorToWire } from "./WorkspaceErrors.ts"
 
 export const WorkspaceSubscriptionsHttp = HttpApiBuilder.group(
   CuebxApi,
@@ -16,9 +17,11 @@ export const WorkspaceSubscriptionsHttp = HttpApiBuilder.group(
     return handlers.handle("getWorkspaceSubscription", ({ params }) =>
       Effect.gen(function*() {
         const user = yield* CurrentUser
-        yield* access.authorize(user.id, params.workspace_id, "viewSubscription")
-        const holding = yield* subscriptions.ofWorkspace(params.workspace_id)
-        return holding !== undefined && isCurrent(holding.subscription.status) ? subscriptionResponse(holding) : null
+        yield* access.authorize(user.id, params.workspace_id, "viewSubscription").pipe(
+          Effect.mapError(workspaceErrorToWire)
+        )
+        const current = yield* subscriptions.currentOfWorkspace(params.workspace_id)
+        return Option.match(current, { onNone: () => null, onSome: subscriptionResponse })
       }))
   })
 )

@@ -1,19 +1,34 @@
 /**
- * Handlers of `/api/workspaces`: they decode the request, apply the per-user rate limits and
- * call the services, which decide access through `WorkspaceAccess`.
+ * Handlers of `/api/workspaces`: they apply the per-user rate limits, call the services (which
+ * decide access through `WorkspaceAccess`), build the wire responses and translate the domain
+ * errors through `workspaceErrorToWire`.
  */
 import { CuebxApi, CurrentUser } from "@cuebx/contract"
 import { RequestLimits } from "@cuebx/ratelimit"
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { apiKeyMessages, ApiKeys } from "../ApiKeys.ts"
-import { invitationMessages, Invitations } from "../Invitations.ts"
-import { memberMessages, Members } from "../Members.ts"
+import { ApiKeys } from "../ApiKeys.ts"
+import { Invitations } from "../Invitations.ts"
+import { Members } from "../Members.ts"
 import { Workspaces } from "../Workspaces.ts"
-import type { MemberStatusName, RoleName } from "../WorkspacesRepo.ts"
+import { workspaceErrorToWire } from "./WorkspaceErrors.ts"
+import {
+  apiKeyResponse,
+  invitationResponse,
+  memberResponse,
+  workspaceDetailResponse,
+  workspaceResponse
+} from "./WorkspaceResponses.ts"
+
+export const workspaceMessages = {
+  memberRemoved: "Member removed successfully.",
+  left: "Successfully left workspace.",
+  invitationRevoked: "Invitation revoked.",
+  apiKeyCreated: "Store this API key securely. It will not be shown again.",
+  apiKeyRevoked: "API key revoked."
+} as const
 
 const done = (message: string) => ({ message, success: true })
-const upper = <A extends string>(value: A) => value.toUpperCase() as Uppercase<A>
 
 /** The reference's limits, per user and endpoint (it keyed them per address and path). */
 export const workspaceLimits = {
@@ -40,103 +55,111 @@ export const WorkspacesHttp = HttpApiBuilder.group(
       .handle("listWorkspaces", ({ query }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
-          const role = query.member_role === undefined ? undefined : upper(query.member_role) as RoleName
-          return { workspaces: yield* workspaces.listMine(user.id, role) }
+          const mine = yield* workspaces.listMine(user.id, query.member_role)
+          return { workspaces: mine.map(workspaceResponse) }
         }))
       .handle("createWorkspace", ({ payload }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
           yield* limited(user, "createWorkspace")
-          return yield* workspaces.create(user.id, {
+          const created = yield* workspaces.create(user.id, {
             displayName: payload.display_name,
             description: payload.description || null
           })
+          return workspaceDetailResponse(created)
         }))
       .handle("activatePersonalWorkspace", () =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
-          return yield* workspaces.activatePersonal({ id: user.id, email: user.email, fullName: user.fullName })
+          const personal = yield* workspaces.activatePersonal({
+            id: user.id,
+            email: user.email,
+            fullName: user.fullName
+          })
+          return workspaceResponse(personal)
         }))
       .handle("acceptInvitation", ({ payload }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
-          return yield* invitations.accept({ id: user.id, email: user.email }, payload.token)
-        }))
-      .handle(
-        "getWorkspace",
-        ({ params }) => Effect.flatMap(CurrentUser, (user) => workspaces.detail(user.id, params.workspace_id))
-      )
+          const member = yield* invitations.accept({ id: user.id, email: user.email }, payload.token)
+          return memberResponse(member)
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
+      .handle("getWorkspace", ({ params }) =>
+        Effect.gen(function*() {
+          const user = yield* CurrentUser
+          return workspaceDetailResponse(yield* workspaces.detail(user.id, params.workspace_id))
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
       .handle("updateWorkspace", ({ params, payload }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
-          return yield* workspaces.update(user.id, params.workspace_id, {
+          const updated = yield* workspaces.update(user.id, params.workspace_id, {
             ...(payload.display_name == null ? {} : { displayName: payload.display_name }),
             ...(payload.slug == null ? {} : { slug: payload.slug }),
             ...(payload.description == null ? {} : { description: payload.description || null })
           })
-        }))
+          return workspaceResponse(updated)
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
       .handle("listMembers", ({ params, query }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
-          const status = query.status === undefined ? undefined : upper(query.status) as MemberStatusName
-          return yield* members.list(user.id, params.workspace_id, status)
-        }))
-      .handle(
-        "updateMemberStatus",
-        ({ params, payload }) =>
-          Effect.flatMap(
-            CurrentUser,
-            (user) => members.setStatus(user.id, params.workspace_id, params.member_user_id, upper(payload.status))
-          )
-      )
-      .handle(
-        "updateMemberRole",
-        ({ params, payload }) =>
-          Effect.flatMap(
-            CurrentUser,
-            (user) => members.setRole(user.id, params.workspace_id, params.member_user_id, upper(payload.role))
-          )
-      )
+          return (yield* members.list(user.id, params.workspace_id, query.status)).map(memberResponse)
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
+      .handle("updateMemberStatus", ({ params, payload }) =>
+        Effect.gen(function*() {
+          const user = yield* CurrentUser
+          const member = yield* members.setStatus(user.id, params.workspace_id, params.member_user_id, payload.status)
+          return memberResponse(member)
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
+      .handle("updateMemberRole", ({ params, payload }) =>
+        Effect.gen(function*() {
+          const user = yield* CurrentUser
+          const member = yield* members.setRole(user.id, params.workspace_id, params.member_user_id, payload.role)
+          return memberResponse(member)
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
       .handle("removeMember", ({ params }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
           yield* members.remove(user.id, params.workspace_id, params.member_user_id)
-          return done(memberMessages.removed)
-        }))
+          return done(workspaceMessages.memberRemoved)
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
       .handle("leaveWorkspace", ({ params }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
           yield* members.leave(user.id, params.workspace_id)
-          return done(memberMessages.left)
-        }))
+          return done(workspaceMessages.left)
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
       .handle("transferOwnership", ({ params, query }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
           yield* limited(user, "transferOwnership")
-          return yield* members.transferOwnership(user.id, params.workspace_id, query.new_owner_id)
+          const transferred = yield* members.transferOwnership(user.id, params.workspace_id, query.new_owner_id).pipe(
+            Effect.mapError(workspaceErrorToWire)
+          )
+          return workspaceResponse(transferred)
         }))
       .handle("listInvitations", ({ params }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
-          return { invitations: yield* invitations.list(user.id, params.workspace_id) }
-        }))
+          const listed = yield* invitations.list(user.id, params.workspace_id)
+          return { invitations: listed.map(invitationResponse) }
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
       .handle("createInvitation", ({ params, payload }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
           yield* limited(user, "createInvitation")
-          const created = yield* invitations.create({ id: user.id, fullName: user.fullName }, params.workspace_id, {
+          const created = yield* invitations.create(user, params.workspace_id, {
             email: payload.email,
-            role: upper(payload.role ?? "member"),
+            role: payload.role ?? "member",
             callbackUrl: payload.callback_url
-          })
-          return { invitation: created.invitation, invitation_url: created.invitationUrl }
+          }).pipe(Effect.mapError(workspaceErrorToWire))
+          return { invitation: invitationResponse(created.invitation), invitation_url: created.invitationUrl }
         }))
       .handle("revokeInvitation", ({ params }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
           yield* invitations.revoke(user.id, params.workspace_id, params.invitation_id)
-          return done(invitationMessages.revoked)
-        }))
+          return done(workspaceMessages.invitationRevoked)
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
       .handle("createApiKey", ({ params, payload }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
@@ -145,19 +168,19 @@ export const WorkspacesHttp = HttpApiBuilder.group(
             name: payload.name,
             expiresInDays: payload.expires_in_days,
             isTestKey: payload.is_test_key ?? false
-          })
-          return { api_key: created.secret, key: created.key, message: apiKeyMessages.created }
+          }).pipe(Effect.mapError(workspaceErrorToWire))
+          return { api_key: created.secret, key: apiKeyResponse(created.key), message: workspaceMessages.apiKeyCreated }
         }))
       .handle("listApiKeys", ({ params }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
-          return { api_keys: yield* apiKeys.list(user.id, params.workspace_id) }
-        }))
+          return { api_keys: (yield* apiKeys.list(user.id, params.workspace_id)).map(apiKeyResponse) }
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
       .handle("revokeApiKey", ({ params }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
           yield* apiKeys.revoke(user.id, params.workspace_id, params.api_key_id)
-          return done(apiKeyMessages.revoked)
-        }))
+          return done(workspaceMessages.apiKeyRevoked)
+        }).pipe(Effect.mapError(workspaceErrorToWire)))
   })
 )

@@ -4,10 +4,11 @@
  * limiting it are the HTTP handler's job; following the inquiry up is the sales team's.
  */
 import { messageType, Outbox, Queues } from "@cuebx/broker"
-import type { SalesRequestStatus } from "@cuebx/contract"
+import { transactionWith } from "@cuebx/db"
 import { SalesInquiryPayload } from "@cuebx/email"
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, DateTime, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
+import { SalesInquiriesRepo, type StoredInquiry } from "./SalesInquiriesRepo.ts"
 import { SalesNotificationEmail } from "./SupportConfig.ts"
 
 const salesInquiryEmail = messageType(Queues.salesInquiryEmails, SalesInquiryPayload)
@@ -21,36 +22,23 @@ export interface SalesInquiry {
   readonly message: string | null
 }
 
-export interface SalesInquiryReceipt {
-  readonly id: string
-  readonly status: typeof SalesRequestStatus.Type
-}
-
-interface StoredInquiry {
-  readonly id: string
-  readonly status: typeof SalesRequestStatus.Type
-  readonly createdAt: Date
-}
-
 export class SalesInquiries extends Context.Service<SalesInquiries, {
   /** Stores the inquiry and, when a sales address is configured, enqueues its email with it. */
-  submit(inquiry: SalesInquiry): Effect.Effect<SalesInquiryReceipt>
+  submit(inquiry: SalesInquiry): Effect.Effect<StoredInquiry>
 }>()("@cuebx/workspaces/SalesInquiries") {
   static readonly layer = Layer.effect(
     SalesInquiries,
     Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
+      const inTransaction = transactionWith(yield* SqlClient.SqlClient)
+      const repo = yield* SalesInquiriesRepo
       const outbox = yield* Outbox
       const salesTeam = yield* SalesNotificationEmail
 
       const submit = Effect.fn("SalesInquiries.submit")(function*(inquiry: SalesInquiry) {
         const message = inquiry.message === "" ? null : inquiry.message
-        return yield* sql.withTransaction(Effect.gen(function*() {
-          const [stored] = yield* sql<StoredInquiry>`
-            INSERT INTO sales_requests (first_name, last_name, email, message)
-            VALUES (${inquiry.firstName}, ${inquiry.lastName}, ${inquiry.email}, ${message})
-            RETURNING id, status, created_at`
-          const { id, status, createdAt } = stored!
+        return yield* inTransaction(Effect.gen(function*() {
+          const stored = yield* repo.insert({ ...inquiry, message })
+          const id = stored.id
           yield* Effect.annotateCurrentSpan({ "sales_inquiry.id": id })
           if (Option.isSome(salesTeam)) {
             yield* outbox.enqueue(salesInquiryEmail, {
@@ -60,7 +48,7 @@ export class SalesInquiries extends Context.Service<SalesInquiries, {
               last_name: inquiry.lastName,
               email: inquiry.email,
               message,
-              received_at: createdAt.toISOString()
+              received_at: DateTime.formatIso(stored.createdAt)
             })
           } else {
             yield* Effect.logWarning(
@@ -68,11 +56,11 @@ export class SalesInquiries extends Context.Service<SalesInquiries, {
               { inquiryId: id }
             )
           }
-          return { id, status }
+          return stored
         }))
-      }, Effect.orDie)
+      })
 
       return SalesInquiries.of({ submit })
     })
-  )
+  ).pipe(Layer.provide(SalesInquiriesRepo.layer))
 }
