@@ -9,8 +9,10 @@ WORKDIR /app
 
 FROM base AS deps
 COPY pnpm-workspace.yaml pnpm-lock.yaml package.json ./
+COPY packages/admin/package.json packages/admin/
 COPY packages/auth/package.json packages/auth/
 COPY packages/background/package.json packages/background/
+COPY packages/bench/package.json packages/bench/
 COPY packages/billing/package.json packages/billing/
 COPY packages/broker/package.json packages/broker/
 COPY packages/config/package.json packages/config/

@@ -3,11 +3,12 @@
  * request context and logging, the infrastructure they need, and the Node HTTP server.
  * `ApiRoutes` is what tests serve in-process; `ApiServer` is what `main.ts` launches.
  */
-import { AccountDeletion, AccountHttp, AuthenticationLive, AuthHttp, AuthLive } from "@cuebx/auth"
+import { AdminAuthenticationLive, DeadLettersHttp } from "@cuebx/admin"
+import { AccountHttp, AuthenticationLive, AuthHttp, AuthLive } from "@cuebx/auth"
 import { QueueWorkers, scheduledJobs, ScheduledJobServices } from "@cuebx/background"
 import { CareerSubscriptionsHttp, PlanCatalogue, PlansHttp } from "@cuebx/billing"
-import { Broker, DeadLetters, DeadLettersHttp, MessageSecrets, Outbox, OutboxRelayLive } from "@cuebx/broker"
-import { CorsSettings } from "@cuebx/config"
+import { Broker, DeadLetters, MessageSecrets, Outbox, OutboxRelayLive } from "@cuebx/broker"
+import { CorsSettings, isProduction } from "@cuebx/config"
 import { CuebxApi } from "@cuebx/contract"
 import { DatabaseLive } from "@cuebx/db"
 import { JobRunner } from "@cuebx/jobs"
@@ -16,6 +17,7 @@ import { RequestLimits } from "@cuebx/ratelimit"
 import { Redis } from "@cuebx/redis"
 import {
   SupportHttp,
+  WorkspaceAccountDeletion,
   WorkspaceProvisioning,
   WorkspacesHttp,
   WorkspacesLive,
@@ -28,7 +30,6 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { createServer } from "node:http"
 import { ApiSettings } from "./ApiSettings.ts"
 import { HealthChecks } from "./HealthChecks.ts"
-import { AdminAuthenticationLive } from "./http/AdminAuthenticationLive.ts"
 import { httpEdge } from "./http/HttpEdge.ts"
 import { RequestValidationLive } from "./http/RequestValidationLive.ts"
 import { makeRouteTable } from "./http/RouteTable.ts"
@@ -41,6 +42,7 @@ const openapiPath = "/openapi.json"
 export const ApiRoutes = Layer.unwrap(Effect.gen(function*() {
   const settings = yield* ApiSettings
   const cors = yield* CorsSettings
+  const production = yield* isProduction
   const routes = makeRouteTable(CuebxApi, [
     { method: "GET", path: docsPath },
     { method: "GET", path: openapiPath }
@@ -62,7 +64,7 @@ export const ApiRoutes = Layer.unwrap(Effect.gen(function*() {
   return Layer.mergeAll(
     handlers,
     HttpApiScalar.layer(CuebxApi, { path: docsPath }),
-    httpEdge({ cors, maxRequestBodyBytes: settings.maxRequestBodyBytes, routes })
+    httpEdge({ cors, maxRequestBodyBytes: settings.maxRequestBodyBytes, routes, production })
   )
 }))
 
@@ -87,7 +89,7 @@ export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
     PlanCatalogue.layerEnsureLoaded
   ).pipe(
     Layer.provideMerge(AuthLive),
-    Layer.provideMerge(Layer.mergeAll(WorkspaceProvisioning, AccountDeletion.layerNone)),
+    Layer.provideMerge(Layer.mergeAll(WorkspaceProvisioning, WorkspaceAccountDeletion)),
     Layer.provideMerge(WorkspacesLive),
     Layer.provideMerge(Layer.mergeAll(Outbox.layer, MessageSecrets.layer, RequestLimits.layerConfigured)),
     Layer.provideMerge(broker),

@@ -1,15 +1,28 @@
 /**
- * The admin dead-letter endpoints at the HTTP boundary: Basic authentication, metrics in the
- * reference's shape, listing, replay (published, then marked) and discard, with secrets redacted.
+ * The admin dead-letter endpoints at the HTTP boundary: Basic authentication (with its limit on
+ * failed attempts), metrics in the reference's shape, listing, replay (published, then marked)
+ * and discard, with secrets redacted.
  */
-import { rawRequest, TestEnvironment, TestSettings } from "@cuebx/testing"
+import { captureLogs, rawRequest, TestEnvironment, TestSettings } from "@cuebx/testing"
 import { assert, describe, layer } from "@effect/vitest"
 import * as Amqp from "amqplib"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { inspect } from "node:util"
 import { apiTestLayer } from "./support.ts"
 
-const admin = { authorization: `Basic ${Buffer.from("admin:admin_password_change_in_production").toString("base64")}` }
+const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`
+const admin = { authorization: basic("admin", "admin_password_change_in_production") }
+
+/** A request from `address` (the API trusts one proxy here, so `X-Forwarded-For` names the client). */
+const from = (address: string, authorization: string) => ({
+  headers: { authorization, "x-forwarded-for": address }
+})
+
+const failuresPerAddress = 3
+const failuresPerUsername = 6
+const logs = captureLogs()
 
 const insertDeadLetter = (fields: { queue: string; body: string; status?: string; messageId?: string }) =>
   Effect.gen(function*() {
@@ -45,7 +58,16 @@ const takeFromQueue = (queue: string) =>
     })
   })
 
-layer(apiTestLayer(), { excludeTestServices: true })("admin DLQ API", (it) => {
+const AdminApiTest = apiTestLayer({
+  env: {
+    TRUSTED_PROXY_COUNT: "1",
+    ADMIN_LOGIN_MAX_FAILURES_PER_IP: String(failuresPerAddress),
+    ADMIN_LOGIN_MAX_FAILURES_PER_USERNAME: String(failuresPerUsername),
+    ADMIN_LOGIN_FAILURE_WINDOW: "15 minutes"
+  }
+}).pipe(Layer.provide(logs.layer))
+
+layer(AdminApiTest, { excludeTestServices: true })("admin DLQ API", (it) => {
   describe("authentication", () => {
     it.effect("refuses missing and wrong credentials with a Basic challenge", () =>
       Effect.gen(function*() {
@@ -59,6 +81,64 @@ layer(apiTestLayer(), { excludeTestServices: true })("admin DLQ API", (it) => {
         assert.strictEqual(wrong.status, 401)
         const bearer = yield* rawRequest("GET", "/admin/api/dlq", { headers: { authorization: "Bearer token" } })
         assert.strictEqual(bearer.status, 401)
+      }))
+
+    it.effect("after too many wrong passwords from one address, refuses it with 429 even with the right one", () =>
+      Effect.gen(function*() {
+        const attacker = "198.51.100.7"
+        for (let attempt = 1; attempt <= failuresPerAddress; attempt++) {
+          const wrong = yield* rawRequest(
+            "GET",
+            "/admin/api/dlq/metrics",
+            from(attacker, basic("admin", `guess-${attempt}`))
+          )
+          assert.strictEqual(wrong.status, 401, `attempt ${attempt}`)
+        }
+        const limited = yield* rawRequest("GET", "/admin/api/dlq/metrics", from(attacker, basic("admin", "guess-4")))
+        assert.strictEqual(limited.status, 429)
+        const retryAfter = Number(limited.headers["retry-after"])
+        assert.isTrue(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 30 * 60, String(retryAfter))
+        assert.deepStrictEqual(limited.json, { detail: `Rate limit exceeded. Try again in ${retryAfter} seconds.` })
+        // A guess that happens to be right teaches nothing while the address is refused.
+        const right = yield* rawRequest("GET", "/admin/api/dlq/metrics", from(attacker, admin.authorization))
+        assert.strictEqual(right.status, 429)
+        assert.isDefined(right.headers["retry-after"])
+
+        const operator = yield* rawRequest("GET", "/admin/api/dlq/metrics", from("198.51.100.8", admin.authorization))
+        assert.strictEqual(operator.status, 200)
+      }))
+
+    it.effect("after too many failures for one username from any addresses, refuses that username", () =>
+      Effect.gen(function*() {
+        for (let attempt = 1; attempt <= failuresPerUsername; attempt++) {
+          const wrong = yield* rawRequest(
+            "GET",
+            "/admin/api/dlq",
+            from(`203.0.113.${attempt}`, basic("root", "toor"))
+          )
+          assert.strictEqual(wrong.status, 401, `attempt ${attempt}`)
+        }
+        const limited = yield* rawRequest("GET", "/admin/api/dlq", from("203.0.113.200", basic("root", "toor")))
+        assert.strictEqual(limited.status, 429)
+        assert.isDefined(limited.headers["retry-after"])
+        const operator = yield* rawRequest("GET", "/admin/api/dlq", from("203.0.113.200", admin.authorization))
+        assert.strictEqual(operator.status, 200)
+      }))
+
+    it.effect("logs each refusal with the username and the client address, never the password", () =>
+      Effect.gen(function*() {
+        const password = "correct-horse-battery-staple-wrong"
+        const refused = yield* rawRequest("GET", "/admin/api/dlq", from("192.0.2.44", basic("mallory", password)))
+        assert.strictEqual(refused.status, 401)
+        const line = logs.lines.find((candidate) =>
+          JSON.stringify(candidate.message).includes("Admin authentication refused") &&
+          JSON.stringify(candidate.message).includes("192.0.2.44")
+        )
+        assert.isDefined(line)
+        assert.include(JSON.stringify(line!.message), "mallory")
+        const everything = inspect(logs.lines, { depth: 20 })
+        assert.notInclude(everything, password)
+        assert.notInclude(everything, Buffer.from(`mallory:${password}`).toString("base64"))
       }))
   })
 

@@ -2,8 +2,8 @@
  * `ENABLE_CONSUMERS=true`: the API process also consumes the queues (a single-process
  * deployment), so an email enqueued through its outbox reaches Brevo without a worker.
  */
-import { MessageSecrets, messageType, Outbox, Queues } from "@cuebx/broker"
-import { OtpEmailPayload } from "@cuebx/email"
+import { MessageSecrets, Outbox } from "@cuebx/broker"
+import { OtpEmailMessage } from "@cuebx/email"
 import { type FakeHttpServer, makeFakeHttpServer } from "@cuebx/testing"
 import { assert, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Schedule } from "effect"
@@ -28,7 +28,7 @@ layer(SingleProcess, { excludeTestServices: true })("single-process deployment",
       const sql = yield* SqlClient.SqlClient
       const outbox = yield* Outbox
       const secrets = yield* MessageSecrets
-      yield* sql.withTransaction(outbox.enqueue(messageType(Queues.otpEmails, OtpEmailPayload), {
+      yield* sql.withTransaction(outbox.enqueue(OtpEmailMessage, {
         email: "solo@example.com",
         otp_code: secrets.seal("765432"),
         purpose: "password_reset",

@@ -4,12 +4,13 @@
  * plans.json), `openapi` (print the OpenAPI document; needs no database, Redis or RabbitMQ) and
  * `dlq list` / `dlq replay` (inspect and replay dead letters).
  */
+import { toDlqMessage } from "@cuebx/admin"
 import { type CatalogueDiff, diffSummary, type FieldChange, PlanCatalogue, type PlanDiff } from "@cuebx/billing"
-import { Broker, type DeadLetter, DeadLetters, redactBody } from "@cuebx/broker"
+import { Broker, type DeadLetter, DeadLetters } from "@cuebx/broker"
 import { DatabaseUrl, ProductionGuard } from "@cuebx/config"
-import { CuebxApi } from "@cuebx/contract"
+import { CuebxApi, DlqMessage, formatAmount } from "@cuebx/contract"
 import { DatabaseLive, ensureDatabase, runMigrations } from "@cuebx/db"
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { OpenApi } from "effect/http-api"
 
@@ -37,7 +38,8 @@ const describePlan = ({ entry, action, changes }: PlanDiff) => {
     : action === "kept"
     ? `kept (--missing-only), file differs: ${describeChanges(changes)}`
     : action
-  return `  - ${entry.productType}/${entry.name}: ${entry.displayPrice ?? `$${entry.price}`}  (${outcome})`
+  const price = entry.displayPrice ?? `$${formatAmount(entry.price)}`
+  return `  - ${entry.productType}/${entry.name}: ${price}  (${outcome})`
 }
 
 const describeDiff = (diff: CatalogueDiff, dryRun: boolean) => {
@@ -48,12 +50,15 @@ const describeDiff = (diff: CatalogueDiff, dryRun: boolean) => {
     if (rule.action !== "create") continue
     const { creditsAllocation, rateLimitPerMinute, rateLimitPerDay, multiplier } = rule.rule
     lines.push(
-      `  + pricing rule ${rule.productType}/${rule.planName}: ${creditsAllocation} credits, ` +
-        `${rateLimitPerMinute ?? "unlimited"}/minute, ${rateLimitPerDay ?? "unlimited"}/day, multiplier ${multiplier}`
+      `  + pricing rule ${rule.productType}/${rule.planName}: ${formatAmount(creditsAllocation)} credits, ` +
+        `${rateLimitPerMinute ?? "unlimited"}/minute, ${rateLimitPerDay ?? "unlimited"}/day, ` +
+        `multiplier ${formatAmount(multiplier)}`
     )
   }
   for (const { cost, action } of diff.featureCosts) {
-    if (action === "create") lines.push(`  + feature cost ${cost.featureKey}: ${cost.internalCostCredits} credits`)
+    if (action === "create") {
+      lines.push(`  + feature cost ${cost.featureKey}: ${formatAmount(cost.internalCostCredits)} credits`)
+    }
   }
   const summary = diffSummary(diff)
   const kept = summary.plansKept > 0 ? `, ${summary.plansKept} kept despite differences (--missing-only)` : ""
@@ -114,11 +119,14 @@ const describeDeadLetter = (row: DeadLetter) =>
   [
     row.id,
     row.queueName,
-    row.status.toLowerCase(),
+    row.status,
     `attempts=${row.attemptCount}`,
-    row.createdAt.toISOString(),
+    DateTime.formatIso(row.createdAt),
     row.errorMessage ?? ""
   ].join("  ")
+
+/** A dead letter as the admin API shows it: secrets redacted, timestamps in ISO 8601. */
+const encodeDlqMessage = Schema.encodeSync(Schema.fromJsonString(DlqMessage))
 
 const dlqList = Command.make(
   "list",
@@ -127,22 +135,15 @@ const dlqList = Command.make(
     status: Flag.Literals("status", ["pending", "retried", "discarded"]).pipe(Flag.withDefault("pending")),
     limit: Flag.Int("limit").pipe(Flag.withDefault(50)),
     json: Flag.Boolean("json").pipe(
-      Flag.withDescription("One JSON object per line, bodies redacted"),
+      Flag.withDescription("One JSON object per line (the admin API's shape), bodies redacted"),
       Flag.withDefault(false)
     )
   },
   Effect.fn("cli.dlq.list")(function*({ queue, status, limit, json }) {
     const deadLetters = yield* DeadLetters
-    const page = yield* deadLetters.list({
-      queue: Option.getOrUndefined(queue),
-      status: status.toUpperCase() as DeadLetter["status"],
-      limit,
-      offset: 0
-    })
+    const page = yield* deadLetters.list({ queue: Option.getOrUndefined(queue), status, limit, offset: 0 })
     for (const row of page.items) {
-      yield* Console.log(
-        json ? JSON.stringify({ ...row, messageBody: redactBody(row.messageBody) }) : describeDeadLetter(row)
-      )
+      yield* Console.log(json ? encodeDlqMessage(toDlqMessage(row)) : describeDeadLetter(row))
     }
     if (!json) yield* Console.log(`${page.items.length} of ${page.total} ${status} dead letters`)
   }, Effect.provide(DeadLetters.layer.pipe(Layer.provide(Broker.layerUnavailable), Layer.provideMerge(DatabaseLive))))
@@ -156,8 +157,7 @@ const dlqReplay = Command.make(
     const row = yield* deadLetters.replay(id).pipe(
       Effect.catchTags({
         DeadLetterNotFound: () => Effect.fail(`No dead letter ${id}.`),
-        DeadLetterNotPending: (error) =>
-          Effect.fail(`Dead letter ${id} is ${error.status.toLowerCase()}, not pending.`),
+        DeadLetterNotPending: (error) => Effect.fail(`Dead letter ${id} is ${error.status}, not pending.`),
         PublishFailed: (error) => Effect.fail(`Not replayed: ${error.reason}.`)
       })
     )

@@ -88,6 +88,14 @@ layer(dlqInfra, { excludeTestServices: true })("dlq", (it) => {
       const asJson = yield* run(["dlq", "list", "--json"], env)
       assert.include(asJson.output, "[REDACTED]")
       assert.notInclude(asJson.output, "123456")
+      // The admin API's shape: lower-case status, ISO-8601 timestamps.
+      const line = asJson.output.split("\n").find((candidate) => candidate.includes(row!.id))
+      const shown = JSON.parse(line!) as Record<string, unknown>
+      assert.strictEqual(shown["id"], row!.id)
+      assert.strictEqual(shown["status"], "pending")
+      assert.strictEqual(shown["error_message"], "Brevo said 500")
+      assert.match(String(shown["created_at"]), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+      assert.isNull(shown["retried_at"])
 
       const replayed = yield* run(["dlq", "replay", row!.id], env)
       assert.strictEqual(replayed.code, 0, replayed.output)

@@ -4,10 +4,10 @@
  * whether an email has an account, run the post-signup provisioning exactly once per user, and
  * send every email through the outbox in the transaction of the write that causes it.
  */
-import { messageType, Outbox, Queues } from "@cuebx/broker"
+import { Outbox } from "@cuebx/broker"
 import type { OAuthProvider } from "@cuebx/contract"
 import { transactionWith } from "@cuebx/db"
-import { PasswordResetConfirmationPayload } from "@cuebx/email"
+import { PasswordResetConfirmationMessage } from "@cuebx/email"
 import { Cause, Context, Data, DateTime, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { Cloudinary } from "./external/Cloudinary.ts"
@@ -59,8 +59,6 @@ export interface Profile {
   readonly user: User
   readonly oauthProviders: ReadonlyArray<OAuthProvider>
 }
-
-const passwordChangedEmail = messageType(Queues.passwordResetConfirmationEmails, PasswordResetConfirmationPayload)
 
 export class Accounts extends Context.Service<Accounts, {
   signup(
@@ -254,7 +252,7 @@ export class Accounts extends Context.Service<Accounts, {
         yield* transaction(Effect.gen(function*() {
           yield* users.setPasswordHash(user.id, passwordHash)
           yield* sessions.revokeAll(user.id, "password_reset")
-          yield* outbox.enqueue(passwordChangedEmail, { email: user.email, user_name: user.fullName })
+          yield* outbox.enqueue(PasswordResetConfirmationMessage, { email: user.email, user_name: user.fullName })
         }))
       })
 
@@ -272,7 +270,7 @@ export class Accounts extends Context.Service<Accounts, {
         yield* transaction(Effect.gen(function*() {
           yield* users.setPasswordHash(user.id, passwordHash)
           yield* sessions.revokeAll(user.id, "password_change", sessionId)
-          yield* outbox.enqueue(passwordChangedEmail, { email: user.email, user_name: user.fullName })
+          yield* outbox.enqueue(PasswordResetConfirmationMessage, { email: user.email, user_name: user.fullName })
         }))
       })
 

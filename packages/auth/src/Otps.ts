@@ -6,10 +6,10 @@
  * the `otp_emails` message, enqueued in the caller's transaction. Expiry is the application's
  * `Clock`: it stamps `expires_at` and decides against it.
  */
-import { MessageSecrets, messageType, Outbox, Queues } from "@cuebx/broker"
+import { MessageSecrets, Outbox } from "@cuebx/broker"
 import { hmacHex } from "@cuebx/config"
 import { TimestampColumn, transactionWith, UpperCaseEnum } from "@cuebx/db"
-import { OtpEmailPayload } from "@cuebx/email"
+import { OtpEmailMessage } from "@cuebx/email"
 import { Context, Data, DateTime, Duration, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { randomInt, timingSafeEqual } from "node:crypto"
@@ -21,8 +21,6 @@ export type OtpPurpose = typeof OtpPurpose.Type
 
 export class OtpInvalid extends Data.TaggedError("OtpInvalid")<{}> {}
 export class OtpTooManyAttempts extends Data.TaggedError("OtpTooManyAttempts")<{}> {}
-
-const otpEmail = messageType(Queues.otpEmails, OtpEmailPayload)
 
 export const generateCode = (length: number) => Array.from({ length }, () => randomInt(10)).join("")
 
@@ -118,7 +116,7 @@ export class Otps extends Context.Service<Otps, {
               createdAt: now,
               expiresAt: DateTime.addDuration(now, settings.otpExpiry)
             })
-            yield* outbox.enqueue(otpEmail, {
+            yield* outbox.enqueue(OtpEmailMessage, {
               email: input.email,
               otp_code: secrets.seal(code),
               purpose: input.purpose,

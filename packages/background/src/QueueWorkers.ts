@@ -10,7 +10,7 @@ import { Layer } from "effect"
 /** Every queue handler of every domain. Later domains (billing, usage) add theirs here. */
 export const queueHandlers = [...emailHandlers]
 
-/** Consumers and dead-letter handling; needs a Broker and the database. */
+/** Consumers and dead-letter handling; needs a Broker, the database and the program's HttpClient (Brevo). */
 export const QueueWorkers = Layer.mergeAll(runConsumers(queueHandlers), runDeadLetterConsumers).pipe(
   Layer.provide(DeadLetters.layer),
   Layer.provide(EmailDeadLetterAlerts),

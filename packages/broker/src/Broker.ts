@@ -5,7 +5,7 @@
  * consumer runtime's business; it follows the same sessions.
  */
 import type * as Amqp from "amqplib"
-import { Config, Context, Data, Duration, Effect, Layer, Option, Stream, SubscriptionRef } from "effect"
+import { Cause, Clock, Config, Context, Data, Duration, Effect, Layer, Option, Stream, SubscriptionRef } from "effect"
 import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
 import { BrokerConnection } from "./BrokerConnection.ts"
 import {
@@ -79,24 +79,49 @@ export const untilChannelClosed = (channel: Amqp.Channel) =>
     channel.once("close", () => resume(Effect.void))
   })
 
+/** What amqplib threw, under `amqpCall`'s wrapping. */
+const amqpErrorOf = (error: unknown): unknown => Cause.isUnknownError(error) ? error.cause : error
+
+/** AMQP 406 PRECONDITION_FAILED: what RabbitMQ answers a declaration whose arguments differ. */
+export const isPreconditionFailed = (error: unknown): boolean => {
+  const cause = amqpErrorOf(error)
+  return typeof cause === "object" && cause !== null && "code" in cause && cause.code === 406
+}
+
+/** RabbitMQ's own words for a failed call (`405 (RESOURCE-LOCKED) with message "..."`), or a timeout. */
+const describeAmqpFailure = (error: unknown): string => {
+  const cause = amqpErrorOf(error)
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
+/**
+ * A channel for one declaration. RabbitMQ closes it when it refuses the declaration; amqplib then
+ * emits `error` on it, which must be listened to, or it is thrown and takes the connection down.
+ */
+const declarationChannel = (connection: Amqp.ChannelModel) =>
+  amqpCall(() => connection.createChannel()).pipe(
+    Effect.tap((channel) => Effect.sync(() => channel.on("error", () => undefined)))
+  )
+
 /**
  * Declares a queue with its arguments. A queue that already exists with other arguments (the
  * Python service declared its main queues without a dead-letter exchange) is kept as it is, with
- * a warning: RabbitMQ refuses to change arguments, and deleting it would lose its messages.
+ * a warning: RabbitMQ refuses to change arguments, and deleting it would lose its messages. Any
+ * other failure fails the session, which is then opened again.
  */
 const declareQueue = (
   connection: Amqp.ChannelModel,
   declaration: { readonly queue: string; readonly arguments: Record<string, unknown> }
 ) =>
   Effect.acquireUseRelease(
-    amqpCall(() => connection.createChannel()),
+    declarationChannel(connection),
     (channel) =>
       amqpCall(() => channel.assertQueue(declaration.queue, { durable: true, arguments: declaration.arguments })),
     closeQuietly
   ).pipe(
-    Effect.catch(() =>
+    Effect.catchIf(isPreconditionFailed, () =>
       Effect.acquireUseRelease(
-        amqpCall(() => connection.createChannel()),
+        declarationChannel(connection),
         (channel) => amqpCall(() => channel.checkQueue(declaration.queue)),
         closeQuietly
       ).pipe(
@@ -106,7 +131,9 @@ const declareQueue = (
               "Recreate it (once drained) to get broker-side dead-lettering."
           )
         )
-      )
+      )),
+    Effect.tapError((error) =>
+      Effect.logWarning(`Could not declare queue ${declaration.queue}: ${describeAmqpFailure(error)}`)
     ),
     Effect.asVoid
   )
@@ -120,8 +147,6 @@ export class Broker extends Context.Service<Broker, {
   /** The queue as declared here: retry delay and retry count after configuration overrides. */
   effectiveSpec(spec: QueueSpec): QueueSpec
   queueName(logical: string): string
-  /** The logical name of a physical queue (drops `RABBITMQ_QUEUE_SUFFIX`). */
-  logicalName(physical: string): string
 }>()("@cuebx/broker/Broker") {
   /** For a program that does not talk to RabbitMQ: every publish fails, nothing is ever ready. */
   static readonly layerUnavailable = Layer.succeed(
@@ -131,8 +156,7 @@ export class Broker extends Context.Service<Broker, {
       sessions: Stream.never,
       isReady: Effect.succeed(false),
       effectiveSpec: (spec) => spec,
-      queueName: (logical) => logical,
-      logicalName: (physical) => physical
+      queueName: (logical) => logical
     })
   )
 
@@ -142,7 +166,6 @@ export class Broker extends Context.Service<Broker, {
       const connection = yield* BrokerConnection
       const settings = yield* PublishSettings
       const state = yield* SubscriptionRef.make(Option.none<BrokerSession>())
-      const suffix = connection.queueName("")
       const physical = (logical: string) => connection.queueName(logical)
       const overrides = yield* TopologyOverrides
       const effectiveSpec = (spec: QueueSpec) => withOverrides(spec, overrides)
@@ -162,18 +185,23 @@ export class Broker extends Context.Service<Broker, {
           Effect.scoped,
           Effect.ensuring(SubscriptionRef.set(state, Option.none())),
           Effect.tapError((cause) => Effect.logWarning("RabbitMQ session failed; reopening", cause)),
-          Effect.ignore
+          Effect.isSuccess
         )
 
-      // A channel can close while its connection lives on (a channel error): reopen it then.
+      // A channel can close while its connection lives on (a channel error): reopen it then, at
+      // once after a session that worked, with a growing delay while the topology is refused.
       const sessionsOf = (amqp: Amqp.ChannelModel) =>
         Effect.suspend(() => {
           let closed = false
+          let failures = 0
           amqp.once("close", () => {
             closed = true
           })
           return openSession(amqp).pipe(
-            Effect.andThen(Effect.sleep("500 millis")),
+            Effect.flatMap((established) => {
+              failures = established ? 0 : failures + 1
+              return Effect.sleep(Math.min(500 * 2 ** failures, 30_000))
+            }),
             Effect.repeat({ while: () => !closed })
           )
         })
@@ -199,6 +227,7 @@ export class Broker extends Context.Service<Broker, {
           })
         )
         const body = typeof message.body === "string" ? Buffer.from(message.body, "utf8") : Buffer.from(message.body)
+        const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
         yield* Effect.callback<void, PublishFailed>((resume) => {
           try {
             session.publishChannel.sendToQueue(physical(message.queue), body, {
@@ -206,7 +235,7 @@ export class Broker extends Context.Service<Broker, {
               contentType: "application/json",
               messageId: message.messageId,
               headers: message.headers ?? {},
-              timestamp: Math.floor(Date.now() / 1000)
+              timestamp
             }, (error: unknown) =>
               resume(
                 error
@@ -233,8 +262,7 @@ export class Broker extends Context.Service<Broker, {
         ),
         isReady: Effect.map(SubscriptionRef.get(state), Option.isSome),
         effectiveSpec,
-        queueName: physical,
-        logicalName: (name) => suffix !== "" && name.endsWith(suffix) ? name.slice(0, -suffix.length) : name
+        queueName: physical
       })
     })
   )

@@ -5,12 +5,14 @@
  * to the retry queue (attempts counted in `x-retry-attempt`) or, after the last attempt or for a
  * permanent failure, to the dead-letter queue. A crash before that redelivers the message.
  */
+import { transactionWith } from "@cuebx/db"
 import type * as Amqp from "amqplib"
 import { Cause, Config, Data, Effect, Layer, Option, Queue, Schema, SchemaIssue, Stream } from "effect"
 import { Headers, HttpTraceContext } from "effect/http"
-import { SqlClient } from "effect/sql"
+import { SqlClient, SqlSchema } from "effect/sql"
 import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
 import { Broker, openChannel, untilChannelClosed } from "./Broker.ts"
+import type { MessageType } from "./MessageType.ts"
 import { deadLetterQueueName, type QueueSpec, retryQueueName } from "./Queues.ts"
 
 /** A failure no retry can fix (a malformed payload, a request the upstream refuses). */
@@ -32,15 +34,17 @@ export interface QueueHandler<R> {
   readonly handle: (json: unknown, context: MessageContext) => Effect.Effect<void, unknown, R>
 }
 
-/** A handler for one queue; a payload its schema rejects is a permanent failure. */
+/**
+ * The handler of one message type, the same `MessageType` its publishers enqueue; a payload its
+ * schema rejects is a permanent failure.
+ */
 export const queueHandler = <A, I, R>(
-  queue: QueueSpec,
-  payload: Schema.Codec<A, I>,
+  type: MessageType<A, I>,
   handle: (payload: A, context: MessageContext) => Effect.Effect<void, unknown, R>
 ): QueueHandler<R> => ({
-  queue,
+  queue: type.queue,
   handle: (json, context) =>
-    Schema.decodeUnknownEffect(payload)(json).pipe(
+    Schema.decodeUnknownEffect(type.payload)(json).pipe(
       Effect.mapError((error) =>
         new PermanentFailure({ reason: `invalid payload: ${SchemaIssue.makeFormatterDefault()(error.issue)}` })
       ),
@@ -104,9 +108,24 @@ type Outcome =
   | { readonly _tag: "Duplicate" }
   | { readonly _tag: "Failed"; readonly permanent: boolean; readonly error: string }
 
+/**
+ * Claims a message id in `processed_messages`: `Some` for the first delivery, `None` for a
+ * duplicate (the row exists, or another delivery's open transaction held it and then committed).
+ */
+const claimMessage = (sql: SqlClient.SqlClient) =>
+  SqlSchema.findOneOption({
+    Request: Schema.Struct({ queue: Schema.String, messageId: Schema.String }),
+    Result: Schema.Struct({ messageId: Schema.String }),
+    execute: ({ queue, messageId }) =>
+      sql`
+        INSERT INTO processed_messages (queue, message_id) VALUES (${queue}, ${messageId})
+        ON CONFLICT DO NOTHING RETURNING message_id`
+  })
+
 /** Runs a handler once per message id: the record and the handler's writes share a transaction. */
 const handleOnce = <R>(
   sql: SqlClient.SqlClient,
+  claim: ReturnType<typeof claimMessage>,
   handler: QueueHandler<R>,
   body: string,
   context: MessageContext
@@ -116,11 +135,9 @@ const handleOnce = <R>(
       try: (): unknown => JSON.parse(body),
       catch: () => new PermanentFailure({ reason: "the body is not valid JSON" })
     })
-    return yield* sql.withTransaction(Effect.gen(function*() {
-      const claimed = yield* sql`
-        INSERT INTO processed_messages (queue, message_id) VALUES (${context.queue}, ${context.messageId})
-        ON CONFLICT DO NOTHING RETURNING message_id`
-      if (claimed.length === 0) return { _tag: "Duplicate" } as const
+    return yield* transactionWith(sql)(Effect.gen(function*() {
+      const claimed = yield* claim({ queue: context.queue, messageId: context.messageId })
+      if (Option.isNone(claimed)) return { _tag: "Duplicate" } as const
       yield* handler.handle(json, context)
       return { _tag: "Handled" } as const
     }))
@@ -138,6 +155,7 @@ const consumeQueue = <R>(
   Effect.gen(function*() {
     const broker = yield* Broker
     const sql = yield* SqlClient.SqlClient
+    const claim = claimMessage(sql)
     const settings = yield* consumerSettings(handler.queue.name)
     const spec = broker.effectiveSpec(handler.queue)
     const channel = yield* openChannel(connection)
@@ -156,7 +174,8 @@ const consumeQueue = <R>(
         const headers = plainHeaders(message.properties.headers)
         const messageId = String(message.properties.messageId ?? "") || crypto.randomUUID()
         const context: MessageContext = { messageId, queue: spec.name, attempt: attemptOf(headers), headers }
-        const outcome = yield* handleOnce(sql, handler, message.content.toString("utf8"), context)
+        const outcome = yield* handleOnce(sql, claim, handler, message.content.toString("utf8"), context)
+        if (outcome._tag === "Duplicate") yield* Effect.logInfo("Message already handled; dropped as a duplicate")
         if (outcome._tag === "Failed") {
           const exhausted = outcome.permanent || context.attempt >= spec.maxRetries
           if (exhausted) {

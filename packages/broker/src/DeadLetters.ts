@@ -4,40 +4,45 @@
  * (publish-then-mark, body verbatim) or discard them. A storage failure leaves the message in
  * the queue for redelivery instead of dropping it.
  */
+import { TimestampColumn, transactionWith, UpperCaseEnum } from "@cuebx/db"
 import type * as Amqp from "amqplib"
-import { Context, Data, Effect, FiberSet, Layer, Stream } from "effect"
-import { SqlClient } from "effect/sql"
+import { Context, Data, DateTime, Effect, FiberSet, Layer, Schema, Stream } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
 import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
 import { Broker, openChannel, type PublishFailed, untilChannelClosed } from "./Broker.ts"
 import { plainHeaders } from "./Consumers.ts"
 import { allQueues, deadLetterQueueName, mainQueueOfDeadLetters } from "./Queues.ts"
 import { redactBody } from "./Redaction.ts"
 
-export type DeadLetterStatus = "PENDING" | "RETRIED" | "DISCARDED"
+/** Stored `'PENDING'`, `'RETRIED'`, `'DISCARDED'`; lower case in code and on the wire. */
+export const DeadLetterStatus = UpperCaseEnum(["pending", "retried", "discarded"])
+export type DeadLetterStatus = typeof DeadLetterStatus.Type
 
-export interface DeadLetter {
-  readonly id: string
-  readonly queueName: string
-  readonly originalQueue: string
-  readonly messageId: string | null
-  readonly messageBody: string
-  readonly headers: Record<string, unknown> | null
-  readonly errorMessage: string | null
-  readonly attemptCount: number
-  readonly status: DeadLetterStatus
-  readonly alertedAt: Date | null
-  readonly retriedAt: Date | null
-  readonly discardedAt: Date | null
-  readonly createdAt: Date
-  readonly updatedAt: Date
-}
+/** A row of `dlq_messages`, decoded. */
+export const DeadLetter = Schema.Struct({
+  id: Schema.String,
+  queueName: Schema.String,
+  originalQueue: Schema.String,
+  messageId: Schema.NullOr(Schema.String),
+  messageBody: Schema.String,
+  headers: Schema.NullOr(Schema.Record(Schema.String, Schema.Unknown)),
+  errorMessage: Schema.NullOr(Schema.String),
+  attemptCount: Schema.Int,
+  status: DeadLetterStatus,
+  alertedAt: Schema.NullOr(TimestampColumn),
+  retriedAt: Schema.NullOr(TimestampColumn),
+  discardedAt: Schema.NullOr(TimestampColumn),
+  createdAt: TimestampColumn,
+  updatedAt: TimestampColumn
+})
+export type DeadLetter = typeof DeadLetter.Type
 
 export interface DeadLetterAlert {
   readonly queue: string
   readonly messageBody: string
   readonly errorMessage: string | null
   readonly attemptCount: number
-  readonly at: Date
+  readonly at: DateTime.Utc
 }
 
 /** Tells operators about a new dead letter (an email, in the worker). The body is already redacted. */
@@ -60,12 +65,30 @@ export interface DeadLetterQuery {
   readonly offset: number
 }
 
+const QueryRequest = Schema.Struct({
+  queue: Schema.UndefinedOr(Schema.String),
+  status: Schema.UndefinedOr(DeadLetterStatus),
+  limit: Schema.Int,
+  offset: Schema.Int
+})
+
+const MetricsRow = Schema.Struct({ queueName: Schema.String, status: DeadLetterStatus, count: Schema.Int })
+
 export interface DeadLetterMetrics {
   readonly total: number
-  readonly items: ReadonlyArray<
-    { readonly queueName: string; readonly status: DeadLetterStatus; readonly count: number }
-  >
+  readonly items: ReadonlyArray<typeof MetricsRow.Type>
 }
+
+/** What `store` writes: a message taken from a dead-letter queue, with its failure history. */
+const StoreRequest = Schema.Struct({
+  queueName: Schema.String,
+  originalQueue: Schema.String,
+  messageId: Schema.NullOr(Schema.String),
+  messageBody: Schema.String,
+  headers: Schema.Record(Schema.String, Schema.Unknown),
+  errorMessage: Schema.NullOr(Schema.String),
+  attemptCount: Schema.Int
+})
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -86,10 +109,12 @@ const historyHeaders = new Set([
 export class DeadLetters extends Context.Service<DeadLetters, {
   /** Stores a message taken from a dead-letter queue; a message seen again revives its row. */
   store(deadLetterQueue: string, message: Amqp.ConsumeMessage): Effect.Effect<DeadLetter>
+  /** Records that the operators were alerted about the row. */
+  markAlerted(id: string): Effect.Effect<void>
   list(query: DeadLetterQuery): Effect.Effect<{ readonly items: ReadonlyArray<DeadLetter>; readonly total: number }>
   get(id: string): Effect.Effect<DeadLetter, DeadLetterNotFound>
   metrics: Effect.Effect<DeadLetterMetrics>
-  /** Publishes the original body to its main queue (with confirms), then marks the row RETRIED. */
+  /** Publishes the original body to its main queue (with confirms), then marks the row retried. */
   replay(id: string): Effect.Effect<DeadLetter, DeadLetterNotFound | DeadLetterNotPending | PublishFailed>
   discard(id: string): Effect.Effect<DeadLetter, DeadLetterNotFound | DeadLetterNotPending>
 }>()("@cuebx/broker/DeadLetters") {
@@ -98,79 +123,143 @@ export class DeadLetters extends Context.Service<DeadLetters, {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const broker = yield* Broker
+      const transaction = transactionWith(sql)
+      const columns = sql.literal(
+        "id, queue_name, original_queue, message_id, message_body, headers, error_message, attempt_count, status, " +
+          "alerted_at, retried_at, discarded_at, created_at, updated_at"
+      )
+
+      const insert = SqlSchema.findOne({
+        Request: StoreRequest,
+        Result: DeadLetter,
+        execute: (row) =>
+          sql`
+            INSERT INTO dlq_messages (queue_name, original_queue, message_id, message_body, headers, error_message, attempt_count)
+            VALUES (${row.queueName}, ${row.originalQueue}, ${row.messageId}, ${row.messageBody},
+                    ${JSON.stringify(row.headers)}::jsonb, ${row.errorMessage}, ${row.attemptCount})
+            ON CONFLICT (queue_name, message_id) WHERE message_id IS NOT NULL DO UPDATE SET
+              message_body = EXCLUDED.message_body, headers = EXCLUDED.headers, error_message = EXCLUDED.error_message,
+              attempt_count = EXCLUDED.attempt_count, status = 'PENDING',
+              -- a redelivery of a row still pending was already alerted about; a new failure is news
+              alerted_at = CASE WHEN dlq_messages.status = 'PENDING' THEN dlq_messages.alerted_at END,
+              is_deleted = false, deleted_at = NULL
+            RETURNING ${columns}`
+      })
+
+      const byId = SqlSchema.findOneOption({
+        Request: Schema.String,
+        Result: DeadLetter,
+        execute: (id) => sql`SELECT ${columns} FROM dlq_messages WHERE id = ${id} AND NOT is_deleted`
+      })
+
+      const lockById = SqlSchema.findOneOption({
+        Request: Schema.String,
+        Result: DeadLetter,
+        execute: (id) => sql`SELECT ${columns} FROM dlq_messages WHERE id = ${id} AND NOT is_deleted FOR UPDATE`
+      })
+
+      const filtersOf = (query: typeof QueryRequest.Encoded) => {
+        const filters = [sql`NOT is_deleted`]
+        if (query.queue !== undefined) filters.push(sql`queue_name = ${query.queue}`)
+        if (query.status !== undefined) filters.push(sql`status = ${query.status}`)
+        return sql.and(filters)
+      }
+
+      const page = SqlSchema.findAll({
+        Request: QueryRequest,
+        Result: DeadLetter,
+        execute: (query) =>
+          sql`
+            SELECT ${columns} FROM dlq_messages WHERE ${filtersOf(query)}
+            ORDER BY created_at DESC, id DESC LIMIT ${query.limit} OFFSET ${query.offset}`
+      })
+
+      const count = SqlSchema.findOne({
+        Request: QueryRequest,
+        Result: Schema.Struct({ total: Schema.Int }),
+        execute: (query) => sql`SELECT count(*)::int AS total FROM dlq_messages WHERE ${filtersOf(query)}`
+      })
+
+      const countByQueueAndStatus = SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: MetricsRow,
+        execute: () =>
+          sql`
+            SELECT queue_name, status, count(*)::int AS count FROM dlq_messages WHERE NOT is_deleted
+            GROUP BY queue_name, status ORDER BY queue_name, status`
+      })
+
+      const markRetried = SqlSchema.findOne({
+        Request: Schema.String,
+        Result: DeadLetter,
+        execute: (id) =>
+          sql`UPDATE dlq_messages SET status = 'RETRIED', retried_at = now() WHERE id = ${id} RETURNING ${columns}`
+      })
+
+      const markDiscarded = SqlSchema.findOne({
+        Request: Schema.String,
+        Result: DeadLetter,
+        execute: (id) =>
+          sql`UPDATE dlq_messages SET status = 'DISCARDED', discarded_at = now() WHERE id = ${id} RETURNING ${columns}`
+      })
+
+      const setAlerted = SqlSchema.void({
+        Request: Schema.String,
+        execute: (id) => sql`UPDATE dlq_messages SET alerted_at = now() WHERE id = ${id}`
+      })
 
       const store = Effect.fn("DeadLetters.store")(function*(deadLetterQueue: string, message: Amqp.ConsumeMessage) {
         const headers = plainHeaders(message.properties.headers)
-        const messageId = message.properties.messageId === undefined ? null : String(message.properties.messageId)
-        const originalQueue = typeof headers["x-original-queue"] === "string"
-          ? headers["x-original-queue"]
-          : mainQueueOfDeadLetters(deadLetterQueue)
-        const errorMessage = headers["x-error-message"] === undefined ? null : String(headers["x-error-message"])
-        const attemptCount = Number.isInteger(Number(headers["x-retry-attempt"]))
-          ? Number(headers["x-retry-attempt"])
-          : 0
-        const rows = yield* sql<DeadLetter>`
-          INSERT INTO dlq_messages (queue_name, original_queue, message_id, message_body, headers, error_message, attempt_count)
-          VALUES (${deadLetterQueue}, ${originalQueue}, ${messageId}, ${message.content.toString("utf8")},
-                  ${JSON.stringify(headers)}::jsonb, ${errorMessage}, ${attemptCount})
-          ON CONFLICT (queue_name, message_id) WHERE message_id IS NOT NULL DO UPDATE SET
-            message_body = EXCLUDED.message_body, headers = EXCLUDED.headers, error_message = EXCLUDED.error_message,
-            attempt_count = EXCLUDED.attempt_count, status = 'PENDING',
-            -- a redelivery of a row still pending was already alerted about; a new failure is news
-            alerted_at = CASE WHEN dlq_messages.status = 'PENDING' THEN dlq_messages.alerted_at END,
-            is_deleted = false, deleted_at = NULL
-          RETURNING *`
-        return rows[0]!
+        const attemptCount = Number(headers["x-retry-attempt"])
+        return yield* insert({
+          queueName: deadLetterQueue,
+          originalQueue: typeof headers["x-original-queue"] === "string"
+            ? headers["x-original-queue"]
+            : mainQueueOfDeadLetters(deadLetterQueue),
+          messageId: message.properties.messageId === undefined ? null : String(message.properties.messageId),
+          messageBody: message.content.toString("utf8"),
+          headers,
+          errorMessage: headers["x-error-message"] === undefined ? null : String(headers["x-error-message"]),
+          attemptCount: Number.isInteger(attemptCount) ? attemptCount : 0
+        })
+      }, Effect.orDie)
+
+      const markAlerted = Effect.fn("DeadLetters.markAlerted")(function*(id: string) {
+        yield* setAlerted(id)
       }, Effect.orDie)
 
       const get = Effect.fn("DeadLetters.get")(function*(id: string) {
         if (!uuidPattern.test(id)) return yield* new DeadLetterNotFound({ id })
-        const rows = yield* sql<DeadLetter>`SELECT * FROM dlq_messages WHERE id = ${id} AND NOT is_deleted`.pipe(
-          Effect.orDie
-        )
-        if (rows.length === 0) return yield* new DeadLetterNotFound({ id })
-        return rows[0]!
+        const row = yield* byId(id).pipe(Effect.orDie)
+        if (row._tag === "None") return yield* new DeadLetterNotFound({ id })
+        return row.value
       })
 
       const list = Effect.fn("DeadLetters.list")(function*(query: DeadLetterQuery) {
-        const filters = [sql`NOT is_deleted`]
-        if (query.queue !== undefined) filters.push(sql`queue_name = ${query.queue}`)
-        if (query.status !== undefined) filters.push(sql`status = ${query.status}`)
-        const where = sql.and(filters)
-        const items = yield* sql<DeadLetter>`
-          SELECT * FROM dlq_messages WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${query.limit} OFFSET ${query.offset}`
-        const [count] = yield* sql<
-          { readonly total: bigint }
-        >`SELECT count(*) AS total FROM dlq_messages WHERE ${where}`
-        return { items, total: Number(count?.total ?? 0) }
+        const request = { queue: query.queue, status: query.status, limit: query.limit, offset: query.offset }
+        const items = yield* page(request)
+        const { total } = yield* count(request)
+        return { items, total }
       }, Effect.orDie)
 
-      const metrics = sql<{ readonly queueName: string; readonly status: DeadLetterStatus; readonly count: bigint }>`
-        SELECT queue_name, status, count(*) AS count FROM dlq_messages WHERE NOT is_deleted
-        GROUP BY queue_name, status ORDER BY queue_name, status`.pipe(
-        Effect.map((rows) => {
-          const items = rows.map((row) => ({ queueName: row.queueName, status: row.status, count: Number(row.count) }))
-          return { total: items.reduce((sum, item) => sum + item.count, 0), items }
-        }),
+      const metrics = countByQueueAndStatus(undefined).pipe(
+        Effect.map((items) => ({ total: items.reduce((sum, item) => sum + item.count, 0), items })),
         Effect.orDie,
         Effect.withSpan("DeadLetters.metrics")
       )
 
-      const lockPending = (id: string) =>
-        Effect.gen(function*() {
-          if (!uuidPattern.test(id)) return yield* new DeadLetterNotFound({ id })
-          const rows = yield* sql<DeadLetter>`SELECT * FROM dlq_messages WHERE id = ${id} AND NOT is_deleted FOR UPDATE`
-            .pipe(
-              Effect.orDie
-            )
-          const row = rows[0]
-          if (row === undefined) return yield* new DeadLetterNotFound({ id })
-          if (row.status !== "PENDING") return yield* new DeadLetterNotPending({ id, status: row.status })
-          return row
-        })
+      const lockPending = Effect.fnUntraced(function*(id: string) {
+        if (!uuidPattern.test(id)) return yield* new DeadLetterNotFound({ id })
+        const row = yield* lockById(id).pipe(Effect.orDie)
+        if (row._tag === "None") return yield* new DeadLetterNotFound({ id })
+        if (row.value.status !== "pending") {
+          return yield* new DeadLetterNotPending({ id, status: row.value.status })
+        }
+        return row.value
+      })
 
       const replay = Effect.fn("DeadLetters.replay")(function*(id: string) {
-        return yield* sql.withTransaction(Effect.gen(function*() {
+        return yield* transaction(Effect.gen(function*() {
           const row = yield* lockPending(id)
           const headers = Object.fromEntries(
             Object.entries(row.headers ?? {}).filter(([key]) => !historyHeaders.has(key))
@@ -181,26 +270,18 @@ export class DeadLetters extends Context.Service<DeadLetters, {
             messageId: row.messageId ?? crypto.randomUUID(),
             headers: { ...headers, "x-replayed-from": row.id }
           })
-          const updated = yield* sql<DeadLetter>`
-            UPDATE dlq_messages SET status = 'RETRIED', retried_at = now() WHERE id = ${id} RETURNING *`.pipe(
-            Effect.orDie
-          )
-          return updated[0]!
-        })).pipe(Effect.catchTag("SqlError", Effect.die))
+          return yield* markRetried(id).pipe(Effect.orDie)
+        }))
       })
 
       const discard = Effect.fn("DeadLetters.discard")(function*(id: string) {
-        return yield* sql.withTransaction(Effect.gen(function*() {
+        return yield* transaction(Effect.gen(function*() {
           yield* lockPending(id)
-          const updated = yield* sql<DeadLetter>`
-            UPDATE dlq_messages SET status = 'DISCARDED', discarded_at = now() WHERE id = ${id} RETURNING *`.pipe(
-            Effect.orDie
-          )
-          return updated[0]!
-        })).pipe(Effect.catchTag("SqlError", Effect.die))
+          return yield* markDiscarded(id).pipe(Effect.orDie)
+        }))
       })
 
-      return DeadLetters.of({ store, list, get, metrics, replay, discard })
+      return DeadLetters.of({ store, markAlerted, list, get, metrics, replay, discard })
     })
   )
 }
@@ -213,7 +294,6 @@ export const runDeadLetterConsumers = Layer.effectDiscard(Effect.gen(function*()
   const broker = yield* Broker
   const deadLetters = yield* DeadLetters
   const alerts = yield* DeadLetterAlerts
-  const sql = yield* SqlClient.SqlClient
   const queues = allQueues.map((spec) => deadLetterQueueName(spec.name))
 
   const handle = (channel: Amqp.Channel, queue: string, message: Amqp.ConsumeMessage) =>
@@ -228,7 +308,7 @@ export const runDeadLetterConsumers = Layer.effectDiscard(Effect.gen(function*()
           attemptCount: row.attemptCount,
           at: row.updatedAt
         }).pipe(
-          Effect.andThen(sql`UPDATE dlq_messages SET alerted_at = now() WHERE id = ${row.id}`),
+          Effect.andThen(deadLetters.markAlerted(row.id)),
           Effect.catchCause((cause) => Effect.logWarning("Dead letter alert not sent", cause))
         )
       }

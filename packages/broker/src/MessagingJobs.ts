@@ -4,8 +4,8 @@
  * duplicates), then deleted.
  */
 import { defineJob } from "@cuebx/jobs"
-import { Config, Duration, Effect } from "effect"
-import { SqlClient } from "effect/sql"
+import { Config, Duration, Effect, Schema } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
 
 export const MessagingRetention = Config.all({
   outbox: Config.Duration("OUTBOX_RETENTION").pipe(Config.withDefault(Duration.days(7))),
@@ -14,18 +14,39 @@ export const MessagingRetention = Config.all({
 
 const seconds = (duration: Duration.Duration) => Math.floor(Duration.toSeconds(duration))
 
+const Deleted = Schema.Struct({ deleted: Schema.Int })
+
+/** Both cut-offs are the database's `now()`: the rows' timestamps come from the same clock. */
 export const outboxCleanupJob = defineJob({
   name: "outbox-cleanup",
   schedule: "15 4 * * *",
   run: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const retention = yield* MessagingRetention
-    const outbox = yield* sql`
-      DELETE FROM outbox_messages
-      WHERE published_at < now() - ${seconds(retention.outbox)} * interval '1 second'`
-    const processed = yield* sql`
-      DELETE FROM processed_messages
-      WHERE processed_at < now() - ${seconds(retention.processedMessages)} * interval '1 second'`
-    yield* Effect.logInfo("Messaging tables cleaned", { outbox: outbox.length, processed: processed.length })
+    const deleteOutbox = SqlSchema.findOne({
+      Request: Schema.Int,
+      Result: Deleted,
+      execute: (retentionSeconds) =>
+        sql`
+          WITH gone AS (
+            DELETE FROM outbox_messages
+            WHERE published_at < now() - ${retentionSeconds} * interval '1 second'
+            RETURNING 1)
+          SELECT count(*)::int AS deleted FROM gone`
+    })
+    const deleteProcessed = SqlSchema.findOne({
+      Request: Schema.Int,
+      Result: Deleted,
+      execute: (retentionSeconds) =>
+        sql`
+          WITH gone AS (
+            DELETE FROM processed_messages
+            WHERE processed_at < now() - ${retentionSeconds} * interval '1 second'
+            RETURNING 1)
+          SELECT count(*)::int AS deleted FROM gone`
+    })
+    const outbox = yield* deleteOutbox(seconds(retention.outbox))
+    const processed = yield* deleteProcessed(seconds(retention.processedMessages))
+    yield* Effect.logInfo("Messaging tables cleaned", { outbox: outbox.deleted, processed: processed.deleted })
   })
 })

@@ -1,32 +1,38 @@
 /**
  * The transactional outbox: a domain write and the messages it causes commit together, because
  * `Outbox.enqueue` writes the message into `outbox_messages` in the caller's transaction. The
- * relay publishes pending rows with confirms (woken by NOTIFY, and polling as a fallback), marks
- * them published, and backs off on failure, so a RabbitMQ outage delays messages but loses none.
+ * relay leases pending rows in one short statement, publishes them with confirms outside any
+ * transaction (woken by NOTIFY, and polling as a fallback), then marks them published, and backs
+ * off on failure, so a RabbitMQ outage delays messages but loses none.
  */
+import { TimestampColumn } from "@cuebx/db"
 import { RequestId } from "@cuebx/observability"
 import { PgClient } from "@effect/sql-pg"
-import { Config, Context, Duration, Effect, Layer, Option, Queue, Schedule, Schema, Stream } from "effect"
+import {
+  Clock,
+  Config,
+  Context,
+  DateTime,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  Queue,
+  Schedule,
+  Schema,
+  Stream
+} from "effect"
 import { HttpTraceContext } from "effect/http"
-import { SqlClient } from "effect/sql"
-import { Broker } from "./Broker.ts"
-import type { QueueSpec } from "./Queues.ts"
-
-/** A message type: the queue it goes to and the schema of its payload. */
-export interface MessageType<A, I> {
-  readonly queue: QueueSpec
-  readonly payload: Schema.Codec<A, I>
-}
-
-export const messageType = <A, I>(queue: QueueSpec, payload: Schema.Codec<A, I>): MessageType<A, I> => ({
-  queue,
-  payload
-})
+import { SqlClient, SqlSchema } from "effect/sql"
+import { Broker, PublishSettings } from "./Broker.ts"
+import type { MessageType } from "./MessageType.ts"
 
 export const OutboxSettings = Config.all({
   batchSize: Config.Int("OUTBOX_BATCH_SIZE").pipe(Config.withDefault(100)),
   pollInterval: Config.Duration("OUTBOX_POLL_INTERVAL").pipe(Config.withDefault(Duration.seconds(1))),
-  maxBackoff: Config.Duration("OUTBOX_MAX_BACKOFF").pipe(Config.withDefault(Duration.minutes(5)))
+  maxBackoff: Config.Duration("OUTBOX_MAX_BACKOFF").pipe(Config.withDefault(Duration.minutes(5))),
+  /** How long leased rows are hidden from other relays; a relay that dies leaves them for this long. */
+  lease: Config.Duration("OUTBOX_LEASE").pipe(Config.withDefault(Duration.seconds(60)))
 })
 
 const notifyChannel = "cuebx_outbox"
@@ -69,23 +75,34 @@ export class Outbox extends Context.Service<Outbox, {
   )
 }
 
-interface PendingRow {
-  readonly id: string
-  readonly queue: string
-  readonly messageId: string
-  readonly payload: unknown
-  readonly headers: Record<string, unknown>
-  readonly attempts: number
-}
+/** A leased row, as `RETURNING` hands it over (the driver parses jsonb). */
+const LeasedRow = Schema.Struct({
+  id: Schema.String,
+  queue: Schema.String,
+  messageId: Schema.String,
+  payload: Schema.Unknown,
+  headers: Schema.Record(Schema.String, Schema.Unknown),
+  attempts: Schema.Int,
+  createdAt: TimestampColumn
+})
+type LeasedRow = typeof LeasedRow.Type
+
+const RowIds = Schema.Array(Schema.String)
+
+const millis = (duration: Duration.Duration) => Math.ceil(Duration.toMillis(duration))
 
 /** Exponential backoff per failed attempt: 1 s, 2 s, 4 s ... capped. */
 export const relayBackoff = (attempts: number, max: Duration.Duration) =>
   Duration.min(Duration.seconds(2 ** Math.min(attempts, 30)), max)
 
 /**
- * Publishes pending outbox rows. Several relays (API and worker replicas) can run at once:
- * `FOR UPDATE SKIP LOCKED` gives each row to one of them. A relay that dies mid-batch rolls its
- * transaction back and the rows are published again (consumers drop duplicates by message id).
+ * Publishes pending outbox rows. Several relays (API and worker replicas) can run at once: each
+ * leases a batch by pushing its rows' `available_at` forward by `OUTBOX_LEASE` (other relays
+ * skip them until then), publishes without holding a transaction or a pooled connection, then
+ * marks what was confirmed and releases the rest. A relay that dies mid-batch loses nothing: its
+ * lease expires and another relay publishes the rows again (consumers drop duplicates by message
+ * id). A relay releases the rest of its batch once its lease might not cover one more publish
+ * (the publish timeouts), so with a lease longer than those no two relays publish the same row.
  */
 export class OutboxRelay extends Context.Service<OutboxRelay, {
   /** Publishes every row that is due now; returns how many were published. */
@@ -97,8 +114,50 @@ export class OutboxRelay extends Context.Service<OutboxRelay, {
       const sql = yield* SqlClient.SqlClient
       const broker = yield* Broker
       const settings = yield* OutboxSettings
+      const publishing = yield* PublishSettings
+      const leaseMillis = millis(settings.lease)
+      // Past this point of the lease a publish might outlive it: leave the rest to the next lease.
+      const publishWindowMillis = leaseMillis - millis(publishing.connectTimeout) - millis(publishing.confirmTimeout)
 
-      const publishRow = (row: PendingRow) =>
+      // One statement, so the row locks last only as long as it runs.
+      const lease = SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: LeasedRow,
+        execute: () =>
+          sql`
+            UPDATE outbox_messages SET available_at = now() + ${leaseMillis} * interval '1 millisecond'
+            WHERE id IN (
+              SELECT id FROM outbox_messages
+              WHERE published_at IS NULL AND available_at <= now()
+              ORDER BY created_at
+              LIMIT ${settings.batchSize}
+              FOR UPDATE SKIP LOCKED)
+            RETURNING id, queue, message_id, payload, headers, attempts, created_at`
+      })
+
+      const markPublished = SqlSchema.void({
+        Request: RowIds,
+        execute: (ids) => sql`UPDATE outbox_messages SET published_at = now() WHERE id IN ${sql.in(ids)}`
+      })
+
+      // Released rows are due again at once, for whichever relay comes first.
+      const release = SqlSchema.void({
+        Request: RowIds,
+        execute: (ids) =>
+          sql`UPDATE outbox_messages SET available_at = now() WHERE id IN ${sql.in(ids)} AND published_at IS NULL`
+      })
+
+      const recordFailure = SqlSchema.void({
+        Request: Schema.Struct({ id: Schema.String, reason: Schema.String, delayMillis: Schema.Number }),
+        execute: ({ id, reason, delayMillis }) =>
+          sql`
+            UPDATE outbox_messages
+            SET attempts = attempts + 1, last_error = ${reason},
+                available_at = now() + ${delayMillis} * interval '1 millisecond'
+            WHERE id = ${id}`
+      })
+
+      const publishRow = (row: LeasedRow) =>
         broker.publish({
           queue: row.queue,
           body: JSON.stringify(row.payload),
@@ -106,43 +165,54 @@ export class OutboxRelay extends Context.Service<OutboxRelay, {
           headers: row.headers
         })
 
-      const relayBatch = sql.withTransaction(Effect.gen(function*() {
-        const rows = yield* sql<PendingRow>`
-          SELECT id, queue, message_id, payload, headers, attempts FROM outbox_messages
-          WHERE published_at IS NULL AND available_at <= now()
-          ORDER BY created_at
-          LIMIT ${settings.batchSize}
-          FOR UPDATE SKIP LOCKED`
-        let published = 0
-        for (const row of rows) {
-          const outcome = yield* Effect.result(publishRow(row))
-          if (outcome._tag === "Failure") {
-            const delay = Duration.toMillis(relayBackoff(row.attempts, settings.maxBackoff))
-            yield* sql`
-              UPDATE outbox_messages
-              SET attempts = attempts + 1, last_error = ${outcome.failure.reason},
-                  available_at = now() + ${delay} * interval '1 millisecond'
-              WHERE id = ${row.id}`
-            yield* Effect.logWarning("Outbox publish failed; will retry", {
-              queue: row.queue,
-              messageId: row.messageId,
-              reason: outcome.failure.reason
-            })
-            // The rest of the batch would most likely fail the same way.
-            break
-          }
-          yield* sql`UPDATE outbox_messages SET published_at = now() WHERE id = ${row.id}`
-          published++
-        }
-        return { published, full: rows.length === settings.batchSize }
-      }))
+      /** Marks what was confirmed and releases what was not tried; runs even when interrupted. */
+      const settle = (rows: ReadonlyArray<LeasedRow>, published: ReadonlyArray<string>, failed: string | undefined) =>
+        Effect.gen(function*() {
+          if (published.length > 0) yield* markPublished(published)
+          const untried = rows.map((row) => row.id).filter((id) => id !== failed && !published.includes(id))
+          if (untried.length > 0) yield* release(untried)
+        })
 
-      const drain = relayBatch.pipe(
-        Effect.repeat({ while: ({ full, published }) => full && published > 0 }),
-        Effect.map(({ published }) => published),
-        Effect.withSpan("OutboxRelay.drain"),
-        Effect.orDie
-      )
+      const relayBatch = Effect.gen(function*() {
+        const rows = (yield* lease(undefined)).toSorted((a, b) => DateTime.Order(a.createdAt, b.createdAt))
+        const leasedAt = yield* Clock.currentTimeMillis
+        const published: Array<string> = []
+        let failed: string | undefined
+        yield* Effect.gen(function*() {
+          for (const row of rows) {
+            if (published.length > 0 && (yield* Clock.currentTimeMillis) - leasedAt >= publishWindowMillis) return
+            const outcome = yield* Effect.result(publishRow(row))
+            if (outcome._tag === "Failure") {
+              failed = row.id
+              const delay = relayBackoff(row.attempts, settings.maxBackoff)
+              yield* recordFailure({
+                id: row.id,
+                reason: outcome.failure.reason,
+                delayMillis: Duration.toMillis(delay)
+              })
+              yield* Effect.logWarning("Outbox publish failed; will retry", {
+                queue: row.queue,
+                messageId: row.messageId,
+                reason: outcome.failure.reason
+              })
+              // The rest of the batch would most likely fail the same way.
+              return
+            }
+            published.push(row.id)
+          }
+        }).pipe(Effect.ensuring(Effect.suspend(() => settle(rows, published, failed).pipe(Effect.orDie))))
+        return { published: published.length, full: rows.length === settings.batchSize }
+      })
+
+      // Batch after batch while batches come back full and publishing works.
+      const drain = Effect.gen(function*() {
+        let total = 0
+        while (true) {
+          const { published, full } = yield* relayBatch
+          total += published
+          if (!full || published === 0) return total
+        }
+      }).pipe(Effect.withSpan("OutboxRelay.drain"), Effect.orDie)
       return OutboxRelay.of({ drain })
     })
   )

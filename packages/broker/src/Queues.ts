@@ -2,8 +2,8 @@
  * The RabbitMQ topology of CueBX: thirteen logical queues, the Python service's twelve plus
  * CueBX's own `sales_inquiry_emails`, each a triplet of main queue, retry queue (messages wait
  * there for the retry delay, then go back to the main queue) and dead-letter queue. Everything
- * goes through the default exchange with the queue name as routing key. Payload schemas live
- * with the domains that publish and handle them.
+ * goes through the default exchange with the queue name as routing key. Message types (a queue
+ * and its payload schema) live with the domains that publish and handle them.
  */
 import { Config, Duration, Option } from "effect"
 
@@ -44,8 +44,6 @@ export const deadLetterQueueName = (name: string) => `${name}_dead`
 
 /** The main queue a dead-letter queue belongs to (`otp_emails_dead` → `otp_emails`). */
 export const mainQueueOfDeadLetters = (deadLetterQueue: string) => deadLetterQueue.replace(/_dead$/, "")
-
-export const queueByName = (name: string): QueueSpec | undefined => allQueues.find((spec) => spec.name === name)
 
 /** Every physical queue name of the topology: main, retry and dead-letter queue of each. */
 export const allQueueNames = (): ReadonlyArray<string> =>

@@ -11,7 +11,8 @@ import { Effect, Layer, Schedule, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { Broker } from "../src/Broker.ts"
 import { BrokerConnection } from "../src/BrokerConnection.ts"
-import { messageType, Outbox, OutboxRelay } from "../src/Outbox.ts"
+import { messageType } from "../src/MessageType.ts"
+import { Outbox, OutboxRelay } from "../src/Outbox.ts"
 import { allQueueNames, Queues } from "../src/Queues.ts"
 
 const Order = Schema.Struct({ n: Schema.Number })

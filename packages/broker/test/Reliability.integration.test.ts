@@ -11,17 +11,19 @@ import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
 import * as Amqp from "amqplib"
 import { Effect, Layer, Option, Schedule, Schema } from "effect"
 import { SqlClient } from "effect/sql"
+import { TestClock } from "effect/testing"
 import { Broker, PublishFailed } from "../src/Broker.ts"
 import { BrokerConnection } from "../src/BrokerConnection.ts"
 import { queueHandler, runConsumers } from "../src/Consumers.ts"
-import { messageType, Outbox, OutboxRelay } from "../src/Outbox.ts"
+import { messageType } from "../src/MessageType.ts"
+import { Outbox, OutboxRelay } from "../src/Outbox.ts"
 import { allQueueNames, Queues } from "../src/Queues.ts"
 
 const Ping = Schema.Struct({ key: Schema.String, fail: Schema.Boolean })
 const pingMessage = messageType(Queues.careerUsageCommits, Ping)
 
 const attempts = new Map<string, Array<number>>()
-const pingHandler = queueHandler(Queues.careerUsageCommits, Ping, (ping, context) =>
+const pingHandler = queueHandler(pingMessage, (ping, context) =>
   Effect.gen(function*() {
     attempts.set(ping.key, [...(attempts.get(ping.key) ?? []), context.attempt])
     if (ping.fail && context.attempt === 0) return yield* Effect.fail(new Error("first attempt fails"))
@@ -108,6 +110,33 @@ layer(ReliabilityLive, { excludeTestServices: true })("reliability", (it) => {
         }
       })
       assert.isTrue(deadLettered)
+    }))
+
+  it.effect("stamps each message with the time of the program's Clock", () =>
+    Effect.gen(function*() {
+      const broker = yield* Broker
+      const { queueSuffix } = yield* TestEnvironment
+      const { rabbitmqUrl } = yield* TestSettings
+      const at = Date.parse("2030-01-02T03:04:05.678Z")
+      yield* Effect.gen(function*() {
+        yield* TestClock.setTime(at)
+        yield* broker.publish({ queue: "stripe_checkout_completed", body: "{}", messageId: "clocked" })
+      }).pipe(Effect.provide(TestClock.layer()))
+      const stamped = yield* Effect.promise(async () => {
+        const connection = await Amqp.connect(rabbitmqUrl)
+        try {
+          const channel = await connection.createChannel()
+          for (let tries = 0; tries < 50; tries++) {
+            const message = await channel.get(`stripe_checkout_completed${queueSuffix}`, { noAck: true })
+            if (message !== false) return message.properties.timestamp as number
+            await new Promise((resolve) => setTimeout(resolve, 100))
+          }
+          return undefined
+        } finally {
+          await connection.close()
+        }
+      })
+      assert.strictEqual(stamped, Math.floor(at / 1000))
     }))
 
   it.effect("publishing uses one long-lived confirm channel, not one per message (W18)", () =>

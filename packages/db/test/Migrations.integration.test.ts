@@ -1,4 +1,5 @@
 import { TestEnvironment, TestInfra } from "@cuebx/testing"
+import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
@@ -18,7 +19,7 @@ describe("the migration sequence", () => {
   })
 })
 
-layer(DatabaseLive.pipe(Layer.provideMerge(TestInfra.layer())))(
+layer(Layer.mergeAll(DatabaseLive, NodeServices.layer).pipe(Layer.provideMerge(TestInfra.layer())))(
   "a migrated test database",
   (it) => {
     it.effect("has every migration applied, and a second run applies none", () =>

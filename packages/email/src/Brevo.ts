@@ -1,11 +1,12 @@
 /**
  * Delivery of one rendered email through Brevo's transactional API (`POST /smtp/email`), with
  * the outcome classified for the caller: `EmailRejected` (permanent, dead-letter at once) or
- * `EmailDeliveryFailed` (transient, retry). Rendering and retrying are not its business.
+ * `EmailDeliveryFailed` (transient, retry). Rendering and retrying are not its business. It
+ * requires the program's `HttpClient` (tracing and the backstop timeout are set there).
  */
 import { describeRequestFailure } from "@cuebx/observability"
 import { Context, Data, Duration, Effect, Layer, Redacted, Schema } from "effect"
-import { FetchHttpClient, Headers, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { Headers, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { BrevoSettings } from "./EmailSettings.ts"
 
 export interface EmailRecipient {
@@ -128,7 +129,7 @@ export class Brevo extends Context.Service<Brevo, {
 
         return Brevo.of({ send })
       })
-    ).pipe(Layer.provide(FetchHttpClient.layer))
+    )
 
   static readonly layer = Layer.unwrap(Effect.gen(function*() {
     return Brevo.layerFromSettings(yield* BrevoSettings)

@@ -4,23 +4,14 @@
  * or slow is retried through the retry queue. Also the dead-letter alert, by email to
  * `ADMIN_ALERT_EMAIL` when it is set.
  */
-import {
-  DeadLetterAlerts,
-  MessageSecrets,
-  PermanentFailure,
-  queueByName,
-  type QueueHandler,
-  queueHandler
-} from "@cuebx/broker"
+import { DeadLetterAlerts, MessageSecrets, PermanentFailure, type QueueHandler, queueHandler } from "@cuebx/broker"
 import { DateTime, Effect, Layer, Option } from "effect"
 import { Brevo } from "./Brevo.ts"
 import { type EmailQueue, emailQueueList, renderDlqAlert } from "./EmailQueues.ts"
 import { EmailSettings } from "./EmailSettings.ts"
 
-const handlerFor = <Name extends string, A, I>(emailQueue: EmailQueue<Name, A, I>) => {
-  const spec = queueByName(emailQueue.queue)
-  if (spec === undefined) throw new Error(`${emailQueue.queue} is not in the topology`)
-  return queueHandler(spec, emailQueue.payload, (payload) =>
+const handlerFor = <A, I>(emailQueue: EmailQueue<A, I>) =>
+  queueHandler(emailQueue.message, (payload) =>
     Effect.gen(function*() {
       const brevo = yield* Brevo
       const secrets = yield* MessageSecrets
@@ -38,11 +29,10 @@ const handlerFor = <Name extends string, A, I>(emailQueue: EmailQueue<Name, A, I
         Effect.catchTag("EmailRejected", (error) => Effect.fail(new PermanentFailure({ reason: error.message })))
       )
     }))
-}
 
 /** One handler per email queue, for the consumer runtime. */
 export const emailHandlers: ReadonlyArray<QueueHandler<Brevo | MessageSecrets>> = emailQueueList.map((emailQueue) =>
-  handlerFor(emailQueue as EmailQueue<string, unknown, unknown>)
+  handlerFor(emailQueue as EmailQueue<unknown, unknown>)
 )
 
 /** Dead-letter alerts by email; nothing is sent while `ADMIN_ALERT_EMAIL` is unset. */

@@ -1,8 +1,11 @@
 /**
  * The JSON payloads of the seven email queues, as their publishers send them today (including the
- * reference's legacy `subscription_activated_emails` shape). Absent nullable fields decode to
- * `null` and unknown keys are ignored; what the emails say is decided in EmailTemplates.
+ * reference's legacy `subscription_activated_emails` shape), each with its message type: the one
+ * declaration publishers enqueue (`Outbox.enqueue(OtpEmailMessage, ...)`) and the consumer
+ * handles. Absent nullable fields decode to `null` and unknown keys are ignored; what the emails
+ * say is decided in the templates.
  */
+import { messageType, Queues } from "@cuebx/broker"
 import { Effect, Schema, SchemaTransformation } from "effect"
 
 /** Loose on purpose: the publisher validated the address; this only catches garbage. */
@@ -29,11 +32,18 @@ export const OtpEmailPayload = Schema.Struct({
 })
 export type OtpEmailPayload = typeof OtpEmailPayload.Type
 
+export const OtpEmailMessage = messageType(Queues.otpEmails, OtpEmailPayload)
+
 export const PasswordResetConfirmationPayload = Schema.Struct({
   email: EmailAddress,
   user_name: NullableText
 })
 export type PasswordResetConfirmationPayload = typeof PasswordResetConfirmationPayload.Type
+
+export const PasswordResetConfirmationMessage = messageType(
+  Queues.passwordResetConfirmationEmails,
+  PasswordResetConfirmationPayload
+)
 
 /** The one shape handlers see for `subscription_activated_emails`. */
 export const SubscriptionActivated = Schema.Struct({
@@ -84,6 +94,11 @@ export const SubscriptionActivatedPayload = SubscriptionActivatedWire.pipe(
 )
 export type SubscriptionActivatedPayload = typeof SubscriptionActivatedPayload.Type
 
+export const SubscriptionActivatedMessage = messageType(
+  Queues.subscriptionActivatedEmails,
+  SubscriptionActivatedPayload
+)
+
 export const SubscriptionCanceledPayload = Schema.Struct({
   email: EmailAddress,
   user_name: NullableText,
@@ -93,6 +108,8 @@ export const SubscriptionCanceledPayload = Schema.Struct({
   product_name: NullableText
 })
 export type SubscriptionCanceledPayload = typeof SubscriptionCanceledPayload.Type
+
+export const SubscriptionCanceledMessage = messageType(Queues.subscriptionCanceledEmails, SubscriptionCanceledPayload)
 
 export const PaymentFailedPayload = Schema.Struct({
   email: EmailAddress,
@@ -107,6 +124,8 @@ export const PaymentFailedPayload = Schema.Struct({
 })
 export type PaymentFailedPayload = typeof PaymentFailedPayload.Type
 
+export const PaymentFailedMessage = messageType(Queues.paymentFailedEmails, PaymentFailedPayload)
+
 export const WorkspaceInvitationPayload = Schema.Struct({
   email: EmailAddress,
   /** `null` shows "A team member". */
@@ -119,6 +138,8 @@ export const WorkspaceInvitationPayload = Schema.Struct({
   expiry_hours: PositiveInt.pipe(Schema.withDecodingDefaultKey(Effect.succeed(72)))
 })
 export type WorkspaceInvitationPayload = typeof WorkspaceInvitationPayload.Type
+
+export const WorkspaceInvitationMessage = messageType(Queues.workspaceInvitationEmails, WorkspaceInvitationPayload)
 
 /** CueBX's own queue (the Python service had none): a contact-sales inquiry, for the sales team. */
 export const SalesInquiryPayload = Schema.Struct({
@@ -134,3 +155,5 @@ export const SalesInquiryPayload = Schema.Struct({
   received_at: Text
 })
 export type SalesInquiryPayload = typeof SalesInquiryPayload.Type
+
+export const SalesInquiryMessage = messageType(Queues.salesInquiryEmails, SalesInquiryPayload)

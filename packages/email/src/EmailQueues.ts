@@ -1,18 +1,20 @@
 /**
- * What the consumer runtime needs to handle the seven email queues: per queue its payload schema,
- * its template name and how a decoded payload becomes an `OutgoingEmail`; plus the two operator
- * alerts of the DLQ path. Consuming, retrying and sending are the runtime's and Brevo's job.
+ * What the consumer runtime needs to handle the seven email queues: per queue its message type
+ * (the one its publishers enqueue), its template name and how a decoded payload becomes an
+ * `OutgoingEmail`; plus the two operator alerts of the DLQ path. Consuming, retrying and sending
+ * are the runtime's and Brevo's job.
  */
+import type { MessageType } from "@cuebx/broker"
 import { Effect, Schema, SchemaIssue } from "effect"
 import type { EmailRecipient, OutgoingEmail } from "./Brevo.ts"
 import {
-  OtpEmailPayload,
-  PasswordResetConfirmationPayload,
-  PaymentFailedPayload,
-  SalesInquiryPayload,
-  SubscriptionActivatedPayload,
-  SubscriptionCanceledPayload,
-  WorkspaceInvitationPayload
+  OtpEmailMessage,
+  PasswordResetConfirmationMessage,
+  PaymentFailedMessage,
+  SalesInquiryMessage,
+  SubscriptionActivatedMessage,
+  SubscriptionCanceledMessage,
+  WorkspaceInvitationMessage
 } from "./EmailPayloads.ts"
 import {
   type AlertContext,
@@ -38,9 +40,8 @@ export interface EmailContext {
   readonly otpExpiryMinutes: number
 }
 
-export interface EmailQueue<Name extends string, A, I> {
-  readonly queue: Name
-  readonly payload: Schema.Codec<A, I>
+export interface EmailQueue<A, I> {
+  readonly message: MessageType<A, I>
   /** Also the Brevo tag of every email of this queue. */
   readonly template: string
   readonly render: (payload: A, context: EmailContext) => OutgoingEmail
@@ -48,14 +49,13 @@ export interface EmailQueue<Name extends string, A, I> {
   readonly decodeAndRender: (json: unknown, context: EmailContext) => Effect.Effect<OutgoingEmail, Schema.SchemaError>
 }
 
-const emailQueue = <const Name extends string, A, I>(spec: {
-  readonly queue: Name
-  readonly payload: Schema.Codec<A, I>
+const emailQueue = <A, I>(spec: {
+  readonly message: MessageType<A, I>
   readonly template: string
   readonly render: (payload: A, context: EmailContext) => OutgoingEmail
-}): EmailQueue<Name, A, I> => {
+}): EmailQueue<A, I> => {
   // Every issue, not only the first: they end up in the invalid-payload alert.
-  const decode = Schema.decodeUnknownEffect(spec.payload, { errors: "all" })
+  const decode = Schema.decodeUnknownEffect(spec.message.payload, { errors: "all" })
   return {
     ...spec,
     decodeAndRender: (json, context) => decode(json).pipe(Effect.map((payload) => spec.render(payload, context)))
@@ -68,8 +68,7 @@ const recipient = (email: string, name: string | null): EmailRecipient => {
 }
 
 export const OtpEmails = emailQueue({
-  queue: "otp_emails",
-  payload: OtpEmailPayload,
+  message: OtpEmailMessage,
   template: "otp_email",
   render: (payload, context) => ({
     to: recipient(payload.email, payload.user_name),
@@ -84,8 +83,7 @@ export const OtpEmails = emailQueue({
 })
 
 export const PasswordResetConfirmationEmails = emailQueue({
-  queue: "password_reset_confirmation_emails",
-  payload: PasswordResetConfirmationPayload,
+  message: PasswordResetConfirmationMessage,
   template: "password_reset_confirmation_email",
   render: (payload, context) => ({
     to: recipient(payload.email, payload.user_name),
@@ -95,8 +93,7 @@ export const PasswordResetConfirmationEmails = emailQueue({
 })
 
 export const SubscriptionActivatedEmails = emailQueue({
-  queue: "subscription_activated_emails",
-  payload: SubscriptionActivatedPayload,
+  message: SubscriptionActivatedMessage,
   template: "subscription_activated",
   render: (payload, context) => ({
     to: recipient(payload.email, payload.user_name),
@@ -112,8 +109,7 @@ export const SubscriptionActivatedEmails = emailQueue({
 })
 
 export const SubscriptionCanceledEmails = emailQueue({
-  queue: "subscription_canceled_emails",
-  payload: SubscriptionCanceledPayload,
+  message: SubscriptionCanceledMessage,
   template: "subscription_canceled",
   render: (payload, context) => ({
     to: recipient(payload.email, payload.user_name),
@@ -128,8 +124,7 @@ export const SubscriptionCanceledEmails = emailQueue({
 })
 
 export const PaymentFailedEmails = emailQueue({
-  queue: "payment_failed_emails",
-  payload: PaymentFailedPayload,
+  message: PaymentFailedMessage,
   template: "payment_failed",
   render: (payload, context) => ({
     to: recipient(payload.email, payload.user_name),
@@ -146,8 +141,7 @@ export const PaymentFailedEmails = emailQueue({
 })
 
 export const WorkspaceInvitationEmails = emailQueue({
-  queue: "workspace_invitation_emails",
-  payload: WorkspaceInvitationPayload,
+  message: WorkspaceInvitationMessage,
   template: "workspace_invitation",
   render: (payload, context) => ({
     to: { email: payload.email },
@@ -165,8 +159,7 @@ export const WorkspaceInvitationEmails = emailQueue({
 
 /** To the sales team, with Reply-To the requester so answering the email reaches them. */
 export const SalesInquiryEmails = emailQueue({
-  queue: "sales_inquiry_emails",
-  payload: SalesInquiryPayload,
+  message: SalesInquiryMessage,
   template: "sales_inquiry",
   render: (payload, context) => ({
     to: { email: payload.to },

@@ -1,7 +1,7 @@
 import { type FakeHttpServer, freePort, makeFakeHttpServer } from "@cuebx/testing"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Duration, Effect, Layer, Redacted, Tracer } from "effect"
-import { HttpClient } from "effect/http"
+import { FetchHttpClient, HttpClient } from "effect/http"
 import { Brevo, type EmailDeliveryFailed, type EmailRejected, type OutgoingEmail } from "../src/Brevo.ts"
 
 const apiKey = "xkeysib-test-secret-key"
@@ -14,10 +14,12 @@ class FakeBrevo extends Context.Service<FakeBrevo, FakeHttpServer>()("test/FakeB
   )
 }
 
-// The real client, configured through Config like in production, aimed at the fake.
+// The real client, configured through Config like in production, aimed at the fake; the HTTP
+// client is the one a program provides.
 const BrevoAgainstFake = Layer.unwrap(Effect.gen(function*() {
   const fake = yield* FakeBrevo
   return Brevo.layer.pipe(
+    Layer.provide(FetchHttpClient.layer),
     Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
       BREVO_API_KEY: apiKey,
       BREVO_BASE_URL: `${fake.url}/v3`,
@@ -191,13 +193,15 @@ layer(BrevoAgainstFake.pipe(Layer.provideMerge(FakeBrevo.layer)), { excludeTestS
 const sendTo = (baseUrl: string) =>
   Brevo.use((brevo) => brevo.send(email)).pipe(
     Effect.flip,
-    Effect.provide(Brevo.layerFromSettings({
-      apiKey: Redacted.make(apiKey),
-      baseUrl,
-      senderEmail: "no-reply@cuebx.example",
-      senderName: "CueBX",
-      timeout: Duration.seconds(5)
-    }))
+    Effect.provide(
+      Brevo.layerFromSettings({
+        apiKey: Redacted.make(apiKey),
+        baseUrl,
+        senderEmail: "no-reply@cuebx.example",
+        senderName: "CueBX",
+        timeout: Duration.seconds(5)
+      }).pipe(Layer.provide(FetchHttpClient.layer))
+    )
   )
 
 describe("Brevo without a server", () => {

@@ -7,8 +7,10 @@ import { MessageSecrets, PermanentFailure, type QueueHandler } from "@cuebx/brok
 import { type FakeHttpServer, makeFakeHttpServer } from "@cuebx/testing"
 import { assert, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { Brevo } from "../src/Brevo.ts"
 import { emailHandlers } from "../src/EmailConsumers.ts"
+import { SalesInquiryMessage } from "../src/EmailPayloads.ts"
 
 const route = "POST /v3/smtp/email"
 
@@ -22,7 +24,7 @@ class FakeBrevo extends Context.Service<FakeBrevo, FakeHttpServer>()("test/FakeB
 // The real Brevo client and secrets, configured through Config like in the worker.
 const ConsumerTest = Layer.unwrap(Effect.gen(function*() {
   const fake = yield* FakeBrevo
-  return Layer.mergeAll(Brevo.layer, MessageSecrets.layer).pipe(
+  return Layer.mergeAll(Brevo.layer.pipe(Layer.provide(FetchHttpClient.layer)), MessageSecrets.layer).pipe(
     Layer.provideMerge(ConfigProvider.layer(ConfigProvider.fromUnknown({
       BREVO_API_KEY: "xkeysib-test-key",
       BREVO_BASE_URL: `${fake.url}/v3`,
@@ -33,7 +35,7 @@ const ConsumerTest = Layer.unwrap(Effect.gen(function*() {
   )
 })).pipe(Layer.provideMerge(FakeBrevo.layer))
 
-const salesHandler = emailHandlers.find((handler) => handler.queue.name === "sales_inquiry_emails")
+const salesHandler = emailHandlers.find((handler) => handler.queue === SalesInquiryMessage.queue)
 
 const handle = (handler: QueueHandler<Brevo | MessageSecrets>, json: unknown) =>
   handler.handle(json, { messageId: crypto.randomUUID(), queue: handler.queue.name, attempt: 0, headers: {} })

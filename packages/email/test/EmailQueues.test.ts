@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { DateTime, Effect, Schema } from "effect"
 import {
   emailQueueList,
   EmailQueues,
@@ -61,9 +61,12 @@ const samples: Record<keyof typeof EmailQueues, unknown> = {
 
 describe("EmailQueues", () => {
   it("lists the seven email queues, each under its own name", () => {
-    assert.deepStrictEqual(emailQueueList.map((spec) => spec.queue).toSorted(), Object.keys(EmailQueues).toSorted())
+    assert.deepStrictEqual(
+      emailQueueList.map((spec) => spec.message.queue.name).toSorted(),
+      Object.keys(EmailQueues).toSorted()
+    )
     assert.strictEqual(emailQueueList.length, 7)
-    for (const [name, spec] of Object.entries(EmailQueues)) assert.strictEqual(spec.queue, name)
+    for (const [name, spec] of Object.entries(EmailQueues)) assert.strictEqual(spec.message.queue.name, name)
     assert.isTrue(isEmailQueueName("otp_emails"))
     assert.isFalse(isEmailQueueName("usage_commits"))
     assert.isFalse(isEmailQueueName("toString"))
@@ -72,8 +75,9 @@ describe("EmailQueues", () => {
   it.effect("decodes and renders a published payload of every queue", () =>
     Effect.gen(function*() {
       for (const spec of emailQueueList) {
-        const email = yield* spec.decodeAndRender(samples[spec.queue], context)
-        assert.strictEqual(email.to.email, "a@example.com", spec.queue)
+        const name = spec.message.queue.name as keyof typeof EmailQueues
+        const email = yield* spec.decodeAndRender(samples[name], context)
+        assert.strictEqual(email.to.email, "a@example.com", name)
         assert.strictEqual(email.template, spec.template)
         assert.isNotEmpty(email.subject)
         assert.include(email.html, "<!DOCTYPE html>")
@@ -102,7 +106,7 @@ describe("EmailQueues", () => {
   })
 
   it("subscription activated: the legacy shape keeps the name and product", () => {
-    const payload = Schema.decodeUnknownSync(SubscriptionActivatedEmails.payload)(
+    const payload = Schema.decodeUnknownSync(SubscriptionActivatedEmails.message.payload)(
       samples.subscription_activated_emails
     )
     const email = SubscriptionActivatedEmails.render(payload, context)
@@ -112,7 +116,9 @@ describe("EmailQueues", () => {
   })
 
   it("workspace invitation: addressed to the invitee, subject names the workspace", () => {
-    const payload = Schema.decodeUnknownSync(WorkspaceInvitationEmails.payload)(samples.workspace_invitation_emails)
+    const payload = Schema.decodeUnknownSync(WorkspaceInvitationEmails.message.payload)(
+      samples.workspace_invitation_emails
+    )
     const email = WorkspaceInvitationEmails.render(payload, context)
     assert.deepStrictEqual(email.to, { email: "a@example.com" })
     assert.strictEqual(email.subject, "You're invited to join Acme on CueBX")
@@ -120,7 +126,7 @@ describe("EmailQueues", () => {
   })
 
   it("sales inquiry: to the sales team, Reply-To the requester under their name", () => {
-    const payload = Schema.decodeUnknownSync(SalesInquiryEmails.payload)(samples.sales_inquiry_emails)
+    const payload = Schema.decodeUnknownSync(SalesInquiryEmails.message.payload)(samples.sales_inquiry_emails)
     const email = SalesInquiryEmails.render(payload, context)
     assert.deepStrictEqual(email.to, { email: "a@example.com" })
     assert.deepStrictEqual(email.replyTo, { email: "john.doe@example.com", name: "John Doe" })
@@ -134,7 +140,7 @@ describe("EmailQueues", () => {
 
 describe("operator alerts", () => {
   const alertContext = { appName: "CueBX", environment: "production", adminEmail: "ops@example.com" }
-  const at = new Date("2026-01-02T03:04:05.000Z")
+  const at = DateTime.makeUnsafe("2026-01-02T03:04:05.000Z")
 
   it("DLQ alert goes to the admin address with its template", () => {
     const email = renderDlqAlert(
@@ -150,9 +156,10 @@ describe("operator alerts", () => {
 
   it.effect("invalid payload alert lists the schema's issues", () =>
     Effect.gen(function*() {
-      const error = yield* Schema.decodeUnknownEffect(OtpEmails.payload)({ otp_code: "1" }, { errors: "all" }).pipe(
-        Effect.flip
-      )
+      const error = yield* Schema.decodeUnknownEffect(OtpEmails.message.payload)({ otp_code: "1" }, { errors: "all" })
+        .pipe(
+          Effect.flip
+        )
       const items = validationErrorsOf(error)
       assert.deepStrictEqual(items.map((item) => item.path).toSorted(), ["email", "purpose"])
 

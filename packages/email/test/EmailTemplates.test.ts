@@ -247,6 +247,7 @@ describe("sales inquiry", () => {
 
 describe("operator alerts", () => {
   const at = new Date("2026-03-01T12:34:56.789Z")
+  const instant = DateTime.makeUnsafe(at)
 
   it("formats timestamps in UTC, whatever the time zone of the input", () => {
     assert.strictEqual(utcIsoTimestamp(at), "2026-03-01T12:34:56.789Z")
@@ -261,7 +262,7 @@ describe("operator alerts", () => {
       queue: "otp_emails",
       attemptCount: 3,
       errorMessage: "Brevo delivery failed (HTTP 503): <busy>",
-      at,
+      at: instant,
       messageBody: "{\"email\":\"a@example.com\",\"user_name\":\"<script>x</script>\",\"otp_code\":\"[REDACTED]\"}"
     })
     assert.strictEqual(email.subject, "[CueBX ALERT] DLQ: otp_emails")
@@ -285,7 +286,7 @@ describe("operator alerts", () => {
       queue: "q",
       attemptCount: 0,
       errorMessage: null,
-      at,
+      at: instant,
       messageBody: "x".repeat(50_000)
     })
     assert.include(email.text, "- Error: (none recorded)")
@@ -296,7 +297,7 @@ describe("operator alerts", () => {
   it("invalid payload alert: subject, errors and escaped body", () => {
     const email = invalidPayloadAlertEmail(alertContext, {
       queue: "usage_commits",
-      at,
+      at: instant,
       messageBody: "{\"usage_id\":\"<b>\"}",
       validationErrors: [
         { path: "api_key", message: "Missing key" },
@@ -318,7 +319,7 @@ describe("operator alerts", () => {
       queue: "a\r\nBcc: x@example.com",
       attemptCount: 1,
       errorMessage: "e",
-      at,
+      at: instant,
       messageBody: "{}"
     })
     assert.strictEqual(email.subject, "[CueBX ALERT] DLQ: a Bcc: x@example.com")

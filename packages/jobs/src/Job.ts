@@ -3,7 +3,7 @@
  * `SchedulerConfig.ts`) and the effect one run performs. Domain packages export their jobs; a
  * program's registry is the list of jobs it hands to `JobRunner.layer`.
  */
-import { Context, Effect, Result } from "effect"
+import { Context, type DateTime, type Effect, Result } from "effect"
 import { type JobSchedule, type JobScheduleInput, parseJobSchedule } from "./JobSchedule.ts"
 
 export interface Job<R = never> {
@@ -19,7 +19,7 @@ export interface Job<R = never> {
 export class JobRun extends Context.Service<JobRun, {
   readonly job: string
   /** The scheduled instant this run belongs to (not when it started). */
-  readonly tick: Date
+  readonly tick: DateTime.Utc
   /** Which runner instance runs it (host:pid unless the runner was given a name). */
   readonly instance: string
 }>()("@cuebx/jobs/JobRun") {}

@@ -4,7 +4,7 @@
  * replicas may run the same registry: each tick is claimed in `scheduler_jobs` by exactly one of
  * them, and a run holds the job's advisory lock, so a slow run never overlaps another anywhere.
  */
-import { Cause, Clock, type Config, Context, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Clock, type Config, Context, DateTime, Effect, Exit, Layer, Option } from "effect"
 import type { SqlClient } from "effect/sql"
 import { hostname } from "node:os"
 import { type Job, JobRun } from "./Job.ts"
@@ -84,8 +84,6 @@ export class JobRunner extends Context.Service<JobRunner, {
       JobRunner,
       Effect.gen(function*() {
         yield* checkUniqueNames(jobs)
-        // Built here rather than provided as a layer: a memoised repository layer would be shared
-        // by two runners built together and use the first one's database pool.
         const repo = yield* SchedulerJobsRepo.make
         const instance = options.instance ?? `${hostname()}:${process.pid}`
 
@@ -94,16 +92,16 @@ export class JobRunner extends Context.Service<JobRunner, {
             const outcome: RunOutcome = Exit.isSuccess(exit)
               ? { _tag: "Success" }
               : { _tag: "Failure", error: describeFailure(exit.cause) }
-            yield* repo.recordFinish(job, new Date(yield* Clock.currentTimeMillis), outcome)
+            yield* repo.recordFinish(job, yield* DateTime.now, outcome)
           }).pipe(Effect.catchCause((cause) => Effect.logWarning(`Could not record the end of job ${job}`, cause)))
 
-        const runOnce = (job: Job<R>, tick: Date) =>
+        const runOnce = (job: Job<R>, tick: DateTime.Utc) =>
           Effect.gen(function*() {
-            yield* repo.recordStart(job.name, instance, new Date(yield* Clock.currentTimeMillis))
+            yield* repo.recordStart(job.name, instance, yield* DateTime.now)
             yield* job.run.pipe(
               Effect.provideService(JobRun, JobRun.of({ job: job.name, tick, instance })),
               Effect.withSpan(`Job ${job.name}`, {
-                attributes: { "job.name": job.name, "job.tick": tick.toISOString(), "job.instance": instance }
+                attributes: { "job.name": job.name, "job.tick": DateTime.formatIso(tick), "job.instance": instance }
               }),
               // A finalizer, so a run interrupted by shutdown is recorded too.
               Effect.onExit((exit) => finish(job.name, exit)),
@@ -114,7 +112,7 @@ export class JobRunner extends Context.Service<JobRunner, {
             )
           })
 
-        const runTick = (job: Job<R>, tick: Date) =>
+        const runTick = (job: Job<R>, tick: DateTime.Utc) =>
           Effect.gen(function*() {
             if (!(yield* repo.claim(job.name, tick))) {
               return yield* Effect.logDebug(`Job ${job.name}: another instance claimed the tick`)
@@ -127,9 +125,9 @@ export class JobRunner extends Context.Service<JobRunner, {
           }).pipe(
             Effect.withSpan("JobRunner.tick", {
               root: true,
-              attributes: { "job.name": job.name, "job.tick": tick.toISOString() }
+              attributes: { "job.name": job.name, "job.tick": DateTime.formatIso(tick) }
             }),
-            Effect.annotateLogs({ tick: tick.toISOString() })
+            Effect.annotateLogs({ tick: DateTime.formatIso(tick) })
           )
 
         const loop = (job: Job<R>, schedule: JobSchedule) =>
@@ -140,7 +138,7 @@ export class JobRunner extends Context.Service<JobRunner, {
             while (true) {
               const tick = nextTick(schedule, yield* Clock.currentTimeMillis)
               yield* sleepUntil(tick)
-              yield* runTick(job, new Date(tick)).pipe(
+              yield* runTick(job, DateTime.makeUnsafe(tick)).pipe(
                 Effect.catchCause((cause) => Effect.logError(`Job ${job.name}: the tick could not be handled`, cause))
               )
             }

@@ -32,7 +32,8 @@ const cronSchedule = (expression: string): Result.Result<JobSchedule, string> =>
   if (Result.isFailure(parsed)) return Result.fail(`invalid cron expression "${expression}": ${parsed.failure.message}`)
   try {
     // Cron.parse accepts expressions that never match (30 February); they would only fail at the first tick.
-    Cron.next(parsed.success, new Date())
+    // Cron fields have no year, so whether one ever matches does not depend on where the search starts.
+    Cron.next(parsed.success, new Date(0))
   } catch {
     return Result.fail(`the cron expression "${expression}" never matches`)
   }

@@ -7,7 +7,19 @@
 import { DatabaseLive } from "@cuebx/db"
 import { captureLogs, TestEnvironment, TestInfra } from "@cuebx/testing"
 import { assert, layer } from "@effect/vitest"
-import { Cause, Clock, ConfigProvider, Context, Effect, Exit, Layer, Option, Schedule } from "effect"
+import {
+  Cause,
+  Clock,
+  ConfigProvider,
+  Context,
+  DateTime,
+  type Duration,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  Schedule
+} from "effect"
 import { SqlClient } from "effect/sql"
 import { defineJob, type Job, JobRun } from "../src/Job.ts"
 import { JobRunner } from "../src/JobRunner.ts"
@@ -40,9 +52,12 @@ const recordRun = <E = never, R = never>(work: Effect.Effect<void, E, R> = Effec
     const sql = yield* SqlClient.SqlClient
     yield* sql`
       INSERT INTO job_runs (job, tick, instance, started_at)
-      VALUES (${run.job}, ${run.tick}, ${run.instance}, clock_timestamp())`
+      VALUES (${run.job}, ${DateTime.toDate(run.tick)}, ${run.instance}, clock_timestamp())`
     yield* work
-    yield* sql`UPDATE job_runs SET finished_at = clock_timestamp() WHERE job = ${run.job} AND tick = ${run.tick}`
+    yield* sql`
+      UPDATE job_runs SET finished_at = clock_timestamp() WHERE job = ${run.job} AND tick = ${
+      DateTime.toDate(run.tick)
+    }`
   })
 
 const runsOf = (job: string) =>
@@ -57,12 +72,18 @@ const stateOf = (job: string) =>
     return yield* repo.find(job)
   })
 
-const waitFor = <A, E, R>(check: Effect.Effect<A, E, R>, until: (value: A) => boolean) =>
+const waitFor = <A, E, R>(
+  check: Effect.Effect<A, E, R>,
+  until: (value: A) => boolean,
+  timeout: Duration.Input = "10 seconds"
+) =>
   check.pipe(
     Effect.repeat({ until, schedule: Schedule.spaced("50 millis") }),
-    Effect.timeout("10 seconds"),
+    Effect.timeout(timeout),
     Effect.orDie
   )
+
+const millisOf = (at: DateTime.Utc | null) => at === null ? Number.NaN : DateTime.toEpochMillis(at)
 
 /** A runner replica: its own pool on the test database, as another process would have. */
 const replica = <R>(jobs: ReadonlyArray<Job<R>>, instance: string, logs?: Layer.Layer<never>) =>
@@ -72,15 +93,16 @@ const replica = <R>(jobs: ReadonlyArray<Job<R>>, instance: string, logs?: Layer.
   )
 
 /**
- * Runs the replicas for `seconds` ticks and stops them half a second after a whole second, so
- * short runs are never cut off by the shutdown. Returns the epoch millis it started at.
+ * Runs the replicas until `done` holds (polled), then stops them half a second after a whole
+ * second, so short runs are never cut off by the shutdown. Returns the epoch millis it started at.
  */
-const runReplicas = <E, R>(replicas: Layer.Layer<JobRunner, E, R>, seconds: number) =>
+const runReplicas = <E, R, E2, R2>(replicas: Layer.Layer<JobRunner, E, R>, done: Effect.Effect<boolean, E2, R2>) =>
   Effect.gen(function*() {
     const startedAt = yield* Clock.currentTimeMillis
     const runner = yield* Layer.build(replicas).pipe(Effect.map(Context.get(JobRunner)))
+    yield* waitFor(done, (ok) => ok, "30 seconds")
     const now = yield* Clock.currentTimeMillis
-    yield* Effect.sleep((Math.floor(startedAt / 1000) + seconds) * 1000 + 500 - now)
+    yield* Effect.sleep(Math.ceil((now - 500) / 1000) * 1000 + 500 - now)
     return { startedAt, runner }
   }).pipe(Effect.scoped)
 
@@ -104,9 +126,13 @@ layer(Infra, { excludeTestServices: true })("the job runner", (it) => {
         defineJob({ name: "switched-off", schedule: "1 second", run: recordRun() }),
         defineJob({ name: "new-year", schedule: "0 3 1 1 *", run: recordRun() })
       ]
+      const ranThreeTimes = Effect.forEach(
+        ["tick-cron", "tick-interval", "configured-tick"],
+        (name) => Effect.map(runsOf(name), (runs) => runs.filter((run) => run.finishedAt !== null).length >= 3)
+      ).pipe(Effect.map((done) => done.every(Boolean)))
       const { runner, startedAt } = yield* runReplicas(
         Layer.mergeAll(replica(jobs, "replica-a"), replica(jobs, "replica-b")),
-        4
+        ranThreeTimes
       )
       assert.deepStrictEqual(runner.scheduled.map((job) => job.name), [
         "tick-cron",
@@ -135,9 +161,9 @@ layer(Infra, { excludeTestServices: true })("the job runner", (it) => {
         assert.strictEqual(state.lastOutcome, "success")
         assert.isNull(state.lastError)
         assert.strictEqual(state.lastRunBy, last.instance)
-        assert.deepStrictEqual(state.lastTickAt, last.tick)
-        assert.isAtLeast(state.lastStartedAt!.getTime(), state.lastTickAt!.getTime())
-        assert.isAtLeast(state.lastFinishedAt!.getTime(), state.lastStartedAt!.getTime())
+        assert.strictEqual(millisOf(state.lastTickAt), last.tick.getTime())
+        assert.isAtLeast(millisOf(state.lastStartedAt), millisOf(state.lastTickAt))
+        assert.isAtLeast(millisOf(state.lastFinishedAt), millisOf(state.lastStartedAt))
       }
       assert.strictEqual(Option.getOrThrow(yield* stateOf("configured-tick")).schedule, "every 1s")
 
@@ -196,7 +222,7 @@ layer(Infra, { excludeTestServices: true })("the job runner", (it) => {
         assert.strictEqual(recovered.runCount, 2)
         assert.strictEqual(recovered.failureCount, 1)
         assert.isNull(recovered.lastError)
-        assert.strictEqual(recovered.lastTickAt!.getTime() - failed.lastTickAt!.getTime(), 1000)
+        assert.strictEqual(millisOf(recovered.lastTickAt) - millisOf(failed.lastTickAt), 1000)
 
         const interrupted = Option.getOrThrow(
           yield* waitFor(stateOf("interrupts-itself"), (state) => Option.isSome(state) && state.value.failureCount >= 2)
@@ -232,9 +258,15 @@ layer(Infra, { excludeTestServices: true })("the job runner", (it) => {
           )
         )
       })
+      const skippedAndRanTwice = Effect.all([stateOf("slow"), runsOf("slow")]).pipe(
+        Effect.map(([state, runs]) =>
+          Option.isSome(state) && state.value.skippedCount >= 1 &&
+          runs.filter((run) => run.finishedAt !== null).length >= 2
+        )
+      )
       yield* runReplicas(
         Layer.mergeAll(replica([slow], "replica-a", logs.layer), replica([slow], "replica-b", logs.layer)),
-        5
+        skippedAndRanTwice
       )
 
       assert.strictEqual(maxActive, 1)
@@ -267,16 +299,23 @@ layer(Infra, { excludeTestServices: true })("the job runner", (it) => {
     Effect.gen(function*() {
       const { env } = yield* TestEnvironment
       const job = defineJob({ name: "api-side", schedule: "1 hour", run: Effect.void })
+      const logs = captureLogs()
       const withScheduler = <A, E, R>(enabled: string, check: Effect.Effect<A, E, R>) =>
         Layer.build(JobRunner.layerWhenEnabled([job]).pipe(Layer.provide(Layer.fresh(DatabaseLive)))).pipe(
           Effect.andThen(check),
           Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ ...env, ENABLE_SCHEDULER: enabled }))),
+          Effect.provide(logs.layer),
           Effect.scoped
         )
+      const logged = (text: string) => logs.lines.some((line) => String(line.message).includes(text))
 
-      yield* withScheduler("false", Effect.sleep("300 millis"))
+      // The runner logs its start while its layer is built: switched off, the build starts nothing.
+      yield* withScheduler("false", Effect.void)
+      assert.isTrue(logged("Scheduler disabled in this process"))
+      assert.isFalse(logged("Job runner started"))
       assert.isTrue(Option.isNone(yield* stateOf("api-side")))
       const registered = yield* withScheduler("true", waitFor(stateOf("api-side"), Option.isSome))
+      assert.isTrue(logged("Job runner started"))
       assert.strictEqual(Option.getOrThrow(registered).schedule, "every 1h")
     }))
 

@@ -5,13 +5,14 @@
  */
 import { RateLimitBackend } from "@cuebx/config"
 import { TooManyRequests } from "@cuebx/contract"
-import { Redis } from "@cuebx/redis"
+import { Redis, type RedisError } from "@cuebx/redis"
 import { Clock, Context, Effect, Layer, Schema } from "effect"
 import { RateLimitFailOpen } from "./RateLimitConfig.ts"
 import { redisScript } from "./RedisScript.ts"
 import {
   decide,
   makeMemoryStore,
+  peekDecision,
   type RateLimitDecision,
   type RateLimitRule,
   ruleMillis,
@@ -36,9 +37,32 @@ const parseReply = (reply: unknown) =>
       Effect.die(new Error(`Unexpected rate-limit script reply: ${JSON.stringify(reply)}`)))
   )
 
+const StoredCounts = Schema.Tuple([
+  Schema.NullOr(Schema.FiniteFromString),
+  Schema.NullOr(Schema.FiniteFromString),
+  Schema.NullOr(Schema.FiniteFromString)
+])
+
+/** The bucket's counts as `HMGET w c p` returns them; `undefined` when there is no bucket. */
+const parseCounts = (reply: unknown) =>
+  Schema.decodeUnknownEffect(StoredCounts)(reply).pipe(
+    Effect.map(([window, current, previous]) =>
+      window === null ? undefined : { window, current: current ?? 0, previous: previous ?? 0 }
+    ),
+    Effect.catchTag(
+      "SchemaError",
+      () => Effect.die(new Error(`Unexpected rate-limit bucket: ${JSON.stringify(reply)}`))
+    )
+  )
+
 export class RateLimiter extends Context.Service<RateLimiter, {
   /** Counts the request against `key` if `rule` admits it; denied requests are not counted. */
   consume(key: string, rule: RateLimitRule): Effect.Effect<RateLimitDecision>
+  /**
+   * What `consume` would decide now, counting nothing: for limits on failures, where a request
+   * is refused while its key is over the limit but counted only once it has failed.
+   */
+  peek(key: string, rule: RateLimitRule): Effect.Effect<RateLimitDecision>
 }>()("@cuebx/ratelimit/RateLimiter") {
   /** One in-process store for the layer's lifetime, on the `Clock` (so `TestClock` drives it). */
   static readonly layerMemory = Layer.sync(RateLimiter, () => {
@@ -49,7 +73,13 @@ export class RateLimiter extends Context.Service<RateLimiter, {
       const now = Math.floor(yield* Clock.currentTimeMillis)
       return store.consume(key, millis.limit, millis.windowMs, now)
     })
-    return RateLimiter.of({ consume })
+    const peek = Effect.fn("RateLimiter.peek")(function*(key: string, rule: RateLimitRule) {
+      const millis = ruleMillis(rule)
+      if (millis === undefined) return yield* invalidRule(rule)
+      const now = Math.floor(yield* Clock.currentTimeMillis)
+      return store.peek(key, millis.limit, millis.windowMs, now)
+    })
+    return RateLimiter.of({ consume, peek })
   })
 
   /**
@@ -61,6 +91,23 @@ export class RateLimiter extends Context.Service<RateLimiter, {
     Effect.gen(function*() {
       const redis = yield* Redis
       const failOpen = yield* RateLimitFailOpen
+      const unavailable = (limit: number, windowMs: number) => (error: RedisError) =>
+        Effect.logWarning(
+          failOpen
+            ? "Rate limiter unavailable: allowing the request (RATE_LIMIT_FAIL_OPEN=true)"
+            : "Rate limiter unavailable: denying the request (RATE_LIMIT_FAIL_OPEN=false)",
+          error.cause
+        ).pipe(Effect.as<RateLimitDecision>(
+          failOpen
+            ? {
+              allowed: true,
+              limit,
+              remaining: Math.max(0, limit - 1),
+              retryAfterSeconds: 0,
+              resetSeconds: Math.ceil(windowMs / 1000)
+            }
+            : { allowed: false, limit, remaining: 0, retryAfterSeconds: 1, resetSeconds: 1 }
+        ))
       const consume = Effect.fn("RateLimiter.consume")(function*(key: string, rule: RateLimitRule) {
         const millis = ruleMillis(rule)
         if (millis === undefined) return yield* invalidRule(rule)
@@ -69,26 +116,21 @@ export class RateLimiter extends Context.Service<RateLimiter, {
         return yield* redis.use((client) => script.run(client, [redisKeyNamespace + key], [now, windowMs, limit])).pipe(
           Effect.flatMap(parseReply),
           Effect.map((reply) => decide(limit, windowMs, reply.elapsedMs, reply, reply.allowed)),
-          Effect.catchTag("RedisError", (error) =>
-            Effect.logWarning(
-              failOpen
-                ? "Rate limiter unavailable: allowing the request (RATE_LIMIT_FAIL_OPEN=true)"
-                : "Rate limiter unavailable: denying the request (RATE_LIMIT_FAIL_OPEN=false)",
-              error.cause
-            ).pipe(Effect.as<RateLimitDecision>(
-              failOpen
-                ? {
-                  allowed: true,
-                  limit,
-                  remaining: Math.max(0, limit - 1),
-                  retryAfterSeconds: 0,
-                  resetSeconds: Math.ceil(windowMs / 1000)
-                }
-                : { allowed: false, limit, remaining: 0, retryAfterSeconds: 1, resetSeconds: 1 }
-            )))
+          Effect.catchTag("RedisError", unavailable(limit, windowMs))
         )
       })
-      return RateLimiter.of({ consume })
+      const peek = Effect.fn("RateLimiter.peek")(function*(key: string, rule: RateLimitRule) {
+        const millis = ruleMillis(rule)
+        if (millis === undefined) return yield* invalidRule(rule)
+        const { limit, windowMs } = millis
+        const now = Math.floor(yield* Clock.currentTimeMillis)
+        return yield* redis.use((client) => client.hmget(redisKeyNamespace + key, "w", "c", "p")).pipe(
+          Effect.flatMap(parseCounts),
+          Effect.map((stored) => peekDecision(stored, limit, windowMs, now)),
+          Effect.catchTag("RedisError", unavailable(limit, windowMs))
+        )
+      })
+      return RateLimiter.of({ consume, peek })
     })
   )
 

@@ -135,7 +135,21 @@ interface Entry extends WindowCounts {
 /** An in-process bucket store; synchronous, so each `consume` is atomic. */
 export interface MemoryStore {
   consume(key: string, limit: number, windowMs: number, nowMs: number): RateLimitDecision
+  /** What `consume` would decide now, without counting anything. */
+  peek(key: string, limit: number, windowMs: number, nowMs: number): RateLimitDecision
   readonly size: number
+}
+
+/** What a request would be told given the stored counts, without counting it. */
+export const peekDecision = (
+  stored: WindowCounts | undefined,
+  limit: number,
+  windowMs: number,
+  nowMs: number
+): RateLimitDecision => {
+  const counts = roll(stored, Math.floor(nowMs / windowMs))
+  const elapsedMs = elapsedIn(counts, windowMs, nowMs)
+  return decide(limit, windowMs, elapsedMs, counts, admits(limit, windowMs, elapsedMs, counts))
 }
 
 /** Entries whose counts can no longer matter are swept at most once per `sweepIntervalMs`. */
@@ -164,6 +178,9 @@ export const makeMemoryStore = (sweepIntervalMs = 60_000): MemoryStore => {
         })
       }
       return decide(limit, windowMs, elapsedMs, counts, allowed)
+    },
+    peek(key, limit, windowMs, nowMs) {
+      return peekDecision(entries.get(key), limit, windowMs, nowMs)
     },
     get size() {
       return entries.size

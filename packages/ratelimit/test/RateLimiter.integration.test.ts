@@ -71,6 +71,27 @@ layer(
       assert.strictEqual(allowedCount(yield* consumeTimes(key, perMinute(4), 20)), 1)
     })))
 
+  it.effect("peek tells what consume would decide, and counts nothing", () =>
+    withTestClock(Effect.gen(function*() {
+      const limiter = yield* RateLimiter
+      const redis = yield* Redis
+      const key = "ip:1.2.3.4:/admin/failures"
+      const rule = perMinute(2)
+      assert.isTrue((yield* limiter.peek(key, rule)).allowed)
+      assert.strictEqual(yield* redis.use((client) => client.exists(`rate_limit:${key}`)), 0)
+      assert.strictEqual(allowedCount(yield* consumeTimes(key, rule, 2)), 2)
+      const peeked = yield* limiter.peek(key, rule)
+      assert.deepStrictEqual(peeked, yield* limiter.consume(key, rule))
+      assert.deepStrictEqual([peeked.allowed, peeked.retryAfterSeconds], [false, 90])
+      assert.deepStrictEqual(yield* redis.use((client) => client.hgetall(`rate_limit:${key}`)), {
+        w: "0",
+        c: "2",
+        p: "0"
+      })
+      yield* TestClock.adjust("90 seconds")
+      assert.isTrue((yield* limiter.peek(key, rule)).allowed)
+    })))
+
   it.effect("keeps keys independent, under rate_limit: and the deployment prefix", () =>
     withTestClock(Effect.gen(function*() {
       assert.strictEqual(allowedCount(yield* consumeTimes("ip:10.0.0.1:/auth/signin", perMinute(2), 3)), 2)

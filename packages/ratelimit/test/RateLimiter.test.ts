@@ -98,6 +98,22 @@ describe("RateLimiter.layerMemory", () => {
       assert.strictEqual(allowedCount(decisions), 10)
     }).pipe(Effect.provide(RateLimiter.layerMemory)))
 
+  it.effect("peek tells what consume would decide, and counts nothing", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter
+      const key = "ip:1.2.3.4:/admin/failures"
+      const rule = perMinute(2)
+      for (let i = 0; i < 5; i++) assert.isTrue((yield* limiter.peek(key, rule)).allowed)
+      assert.strictEqual(allowedCount(yield* consumeTimes(key, rule, 2)), 2)
+      const peeked = yield* limiter.peek(key, rule)
+      const consumed = yield* limiter.consume(key, rule)
+      assert.deepStrictEqual(peeked, consumed)
+      assert.deepStrictEqual([peeked.allowed, peeked.retryAfterSeconds], [false, 90])
+      yield* TestClock.adjust("90 seconds")
+      assert.isTrue((yield* limiter.peek(key, rule)).allowed)
+      assert.isTrue((yield* limiter.consume(key, rule)).allowed)
+    }).pipe(Effect.provide(RateLimiter.layerMemory)))
+
   it.effect("denies everything with a limit of 0 and dies on an invalid rule", () =>
     Effect.gen(function*() {
       const limiter = yield* RateLimiter

@@ -1,6 +1,6 @@
-import { TestEnvironment, TestInfra } from "@cuebx/testing"
+import { captureLogs, makeTcpProxy, TestEnvironment, TestInfra, TestSettings } from "@cuebx/testing"
 import { assert, it, layer } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Schedule } from "effect"
 import { Redis as IoRedis } from "ioredis"
 import { Redis } from "../src/Redis.ts"
 
@@ -39,3 +39,42 @@ it.live("reports an unreachable Redis without failing to start", () =>
       REDIS_COMMAND_TIMEOUT: "200 millis"
     })))
   ))
+
+const waitUntil = (check: () => boolean) =>
+  Effect.sync(check).pipe(
+    Effect.repeat({ until: (ok) => ok, schedule: Schedule.spaced("50 millis") }),
+    Effect.timeout("20 seconds")
+  )
+
+it.live("logs a lost connection once, not on every reconnection attempt, and its recovery", () =>
+  Effect.gen(function*() {
+    const { redisUrl } = yield* TestSettings
+    const target = new URL(redisUrl)
+    const proxy = yield* makeTcpProxy({ host: target.hostname, port: Number(target.port || 6379) })
+    const logs = captureLogs()
+    const redis = yield* Redis.layer.pipe(
+      Layer.build,
+      Effect.map(Context.get(Redis)),
+      Effect.provide(logs.layer),
+      Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
+        REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`,
+        REDIS_COMMAND_TIMEOUT: "200 millis"
+      })))
+    )
+    const redisLines = () => logs.lines.filter((line) => String(line.message).includes("Redis"))
+    assert.isTrue(yield* redis.ping)
+    assert.deepStrictEqual(redisLines(), [])
+
+    let attempts = 0
+    redis.client.on("reconnecting", () => attempts++)
+    proxy.cut()
+    yield* waitUntil(() => attempts >= 3)
+    const warnings = redisLines().filter((line) => line.level === "WARN")
+    assert.lengthOf(warnings, 1)
+    assert.include(String(warnings[0]!.message), "Redis connection lost")
+
+    proxy.restore()
+    yield* waitUntil(() => redisLines().some((line) => String(line.message).includes("Redis connection restored")))
+    assert.isTrue(yield* redis.ping)
+    assert.lengthOf(redisLines().filter((line) => line.level === "WARN"), 1)
+  }))

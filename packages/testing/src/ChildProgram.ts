@@ -4,7 +4,6 @@
  */
 import { Effect, Schedule } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
-import { createServer } from "node:net"
 import type { Readable } from "node:stream"
 import { fileURLToPath } from "node:url"
 
@@ -67,15 +66,3 @@ export const spawnProgram = (
     }),
     (program) => Effect.sync(() => program.process.exitCode === null && program.process.kill("SIGKILL"))
   )
-
-/** A TCP port that was free a moment ago. */
-export const freePort = Effect.promise(() =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
-)

@@ -7,6 +7,7 @@
  * older than any test file can be.
  */
 import { dropDatabase, ensureDatabase, layerFromSettings, listDatabases, runMigrations } from "@cuebx/db"
+import { NodeServices } from "@effect/platform-node"
 import * as Amqp from "amqplib"
 import { Config, ConfigProvider, Context, Effect, Layer, Redacted } from "effect"
 import { Redis as IoRedis } from "ioredis"
@@ -137,7 +138,8 @@ export const TestInfra = {
       yield* Effect.acquireRelease(
         ensureDatabase(databaseUrl).pipe(
           Effect.andThen(runMigrations.pipe(
-            Effect.provide(layerFromSettings({ url: databaseUrl, maxConnections: 2, connectTimeoutSeconds: 10 }))
+            Effect.provide(layerFromSettings({ url: databaseUrl, maxConnections: 2, connectTimeoutSeconds: 10 })),
+            Effect.provide(NodeServices.layer)
           ))
         ),
         () =>

@@ -6,11 +6,11 @@
  * and checked against the application's `Clock` only.
  */
 import { UsersRepo } from "@cuebx/auth"
-import { MessageSecrets, messageType, Outbox, Queues } from "@cuebx/broker"
+import { MessageSecrets, Outbox } from "@cuebx/broker"
 import { appendToUrl, CallbackUrlSettings, hmacHex, isAllowedCallbackUrl } from "@cuebx/config"
 import type { InvitationStatus, MemberRole } from "@cuebx/contract"
 import { transactionWith } from "@cuebx/db"
-import { WorkspaceInvitationPayload } from "@cuebx/email"
+import { WorkspaceInvitationMessage } from "@cuebx/email"
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomBytes } from "node:crypto"
@@ -26,8 +26,6 @@ import {
 import { WorkspaceSettings } from "./WorkspaceSettings.ts"
 import { WorkspacesRepo } from "./WorkspacesRepo.ts"
 import { type Member, WorkspaceViews } from "./WorkspaceViews.ts"
-
-const invitationEmail = messageType(Queues.workspaceInvitationEmails, WorkspaceInvitationPayload)
 
 const emailOf = (member: Member) => Option.map(member.profile, (profile) => profile.email)
 
@@ -178,7 +176,7 @@ export class Invitations extends Context.Service<Invitations, {
             tokenHash: hashToken(token),
             expiresAt: DateTime.add(now, { days: settings.invitationExpiryDays })
           })
-          yield* outbox.enqueue(invitationEmail, {
+          yield* outbox.enqueue(WorkspaceInvitationMessage, {
             email: input.email,
             inviter_name: inviter.fullName,
             workspace_name: workspace.displayName,

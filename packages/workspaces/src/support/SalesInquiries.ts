@@ -3,15 +3,13 @@
  * enqueued as an email to the sales team (`sales_inquiry_emails`). Validating the form and rate
  * limiting it are the HTTP handler's job; following the inquiry up is the sales team's.
  */
-import { messageType, Outbox, Queues } from "@cuebx/broker"
+import { Outbox } from "@cuebx/broker"
 import { transactionWith } from "@cuebx/db"
-import { SalesInquiryPayload } from "@cuebx/email"
+import { SalesInquiryMessage } from "@cuebx/email"
 import { Context, DateTime, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { SalesInquiriesRepo, type StoredInquiry } from "./SalesInquiriesRepo.ts"
 import { SalesNotificationEmail } from "./SupportConfig.ts"
-
-const salesInquiryEmail = messageType(Queues.salesInquiryEmails, SalesInquiryPayload)
 
 /** The contact-sales form as the contract decoded it: names trimmed, email trimmed and lowercased. */
 export interface SalesInquiry {
@@ -41,7 +39,7 @@ export class SalesInquiries extends Context.Service<SalesInquiries, {
           const id = stored.id
           yield* Effect.annotateCurrentSpan({ "sales_inquiry.id": id })
           if (Option.isSome(salesTeam)) {
-            yield* outbox.enqueue(salesInquiryEmail, {
+            yield* outbox.enqueue(SalesInquiryMessage, {
               to: salesTeam.value,
               inquiry_id: id,
               first_name: inquiry.firstName,
