@@ -16,6 +16,8 @@ class FailWhenEmpty implements Reporter {
 export default defineConfig({
   test: {
     projects,
-    reporters: ["default", new FailWhenEmpty()]
+    reporters: ["default", new FailWhenEmpty()],
+    // Application logs only for failing tests: a green run is the per-file lines and the totals.
+    silent: "passed-only"
   }
 })

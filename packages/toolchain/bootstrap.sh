@@ -63,6 +63,12 @@ case "$task" in
     oxlint --deny-warnings packages apps
     exec vitest run "$@"
     ;;
+  fuzz)
+    # The fuzz suite of `test`, longer: FUZZ_RUNS requests per class and operation; FUZZ_SEED replays.
+    FUZZ_RUNS=${FUZZ_RUNS:-30}
+    export FUZZ_RUNS
+    exec vitest run --project apps/api test/fuzz/ "$@"
+    ;;
   check) exec tsc -p tsconfig.json --noEmit ;;
   lint) exec oxlint --deny-warnings packages apps ;;
   format) exec dprint fmt "$@" ;;

@@ -74,7 +74,7 @@ export const drive = async (options: DriveOptions): Promise<DriveResult> => {
   }
   await Promise.all(Array.from({ length: options.connections }, loop))
   agent.destroy()
-  const sorted = Float64Array.from(latencies).sort()
+  const sorted = Float64Array.from(latencies).toSorted()
   return {
     connections: options.connections,
     requests: latencies.length,

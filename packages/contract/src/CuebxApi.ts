@@ -20,6 +20,18 @@ Most endpoints require a **Bearer JWT** obtained from \`/auth/signin\`. Internal
 \`X-Internal-API-Key\` header. Errors are \`{"detail": "..."}\`; request validation errors are 422 with
 \`{"detail": [{"type", "loc", "msg", "input"}]}\`.`
 
+/**
+ * The document's finishing touches: one tag per name (auth's public and signed-in groups share
+ * "Authentication"), and a contact, which `OpenApi.annotations` has no option for.
+ */
+const finishDocument = (spec: Record<string, unknown>): Record<string, unknown> => ({
+  ...spec,
+  info: { ...(spec["info"] as object), contact: { name: "CueBX" } },
+  tags: (spec["tags"] as ReadonlyArray<{ readonly name: string }>).filter((tag, index, tags) =>
+    tags.findIndex((other) => other.name === tag.name) === index
+  )
+})
+
 export class CuebxApi extends HttpApi.make("cuebx")
   .add(SystemApi)
   .add(AuthApi)
@@ -35,5 +47,11 @@ export class CuebxApi extends HttpApi.make("cuebx")
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", reportInput: true })
   .annotate(HttpApi.QueryParseOptions, { errors: "all", reportInput: true })
   .annotate(HttpApi.ParamsParseOptions, { errors: "all", reportInput: true })
-  .annotateMerge(OpenApi.annotations({ title: "CueBX", version: "1.0.0", description }))
+  .annotateMerge(OpenApi.annotations({
+    title: "CueBX",
+    version: "1.0.0",
+    description,
+    servers: [{ url: "http://localhost:8000", description: "Local development (the default API_DOMAIN)" }],
+    transform: finishDocument
+  }))
 {}

@@ -93,7 +93,10 @@ export class AuthApi extends HttpApiGroup.make("auth")
       payload: CodeSigninRequest,
       success: TokenResponse,
       error: [BadRequest, UnauthorizedResponse, TooManyRequestsResponse]
-    }).annotateMerge(doc("Sign in with an emailed code (passwordless)")),
+    }).annotateMerge(doc(
+      "Sign in with an emailed code (passwordless)",
+      "The code from `/auth/signin/code/request`; answers like `/auth/signin`. Too many wrong codes answer 429."
+    )),
     HttpApiEndpoint.post("refreshToken", "/auth/token/refresh", {
       payload: RefreshTokenRequest,
       success: AccessTokenResponse,
@@ -106,7 +109,10 @@ export class AuthApi extends HttpApiGroup.make("auth")
     HttpApiEndpoint.post("signout", "/auth/signout", {
       payload: RefreshTokenRequest,
       success: MessageResponse
-    }).annotateMerge(doc("Sign out the session of a refresh token")),
+    }).annotateMerge(doc(
+      "Sign out the session of a refresh token",
+      "Revokes that session; answers the same for an unknown or already revoked token."
+    )),
     HttpApiEndpoint.get("oauthInit", "/auth/oauth/:provider", {
       params: { provider: OAuthProvider },
       query: {
@@ -140,20 +146,25 @@ export class AuthApi extends HttpApiGroup.make("auth")
       error: [BadRequest, TooManyRequestsResponse]
     }).annotateMerge(doc("Set a new password with the reset code", "Signs out every session."))
   )
-  .annotateMerge(OpenApi.annotations({ title: "Authentication" }))
+  .annotateMerge(OpenApi.annotations({
+    title: "Authentication",
+    description: "Sign-up, sign-in (password, emailed code, Google, GitHub), tokens, password reset, profile, sessions."
+  }))
 {}
 
 export class AccountApi extends HttpApiGroup.make("account")
   .add(
     HttpApiEndpoint.post("signoutAll", "/auth/signout/all", { success: MessageResponse }).annotateMerge(
-      doc("Sign out every session")
+      doc("Sign out every session", "Revokes every session of the user, this one included.")
     ),
     HttpApiEndpoint.post("changePassword", "/auth/password/change", {
       payload: ChangePasswordRequest,
       success: MessageResponse,
       error: BadRequest
     }).annotateMerge(doc("Change the password", "Keeps this session and signs out the others.")),
-    HttpApiEndpoint.get("profile", "/auth/me", { success: ProfileResponse }).annotateMerge(doc("The signed-in user")),
+    HttpApiEndpoint.get("profile", "/auth/me", { success: ProfileResponse }).annotateMerge(
+      doc("The signed-in user", "The profile of the user the access token belongs to.")
+    ),
     HttpApiEndpoint.patch("updateProfile", "/auth/me", {
       payload: ProfileUpdateRequest,
       success: ProfileResponse,
@@ -168,19 +179,25 @@ export class AccountApi extends HttpApiGroup.make("account")
     HttpApiEndpoint.get("avatarUploadCredentials", "/auth/me/avatar/upload-credentials", {
       success: CloudinaryUploadCredentials,
       error: ServiceUnavailable
-    }).annotateMerge(doc("Signed parameters to upload an avatar to Cloudinary")),
+    }).annotateMerge(doc(
+      "Signed parameters to upload an avatar to Cloudinary",
+      "The browser uploads the file straight to Cloudinary's `avatars` folder; 503 when Cloudinary is not configured."
+    )),
     HttpApiEndpoint.post("listSessionsByToken", "/auth/sessions", {
       payload: RefreshTokenRequest,
       success: ActiveSessionsResponse
-    }).annotateMerge(doc("Active sessions (the reference's form: the refresh token marks the current one)")),
+    }).annotateMerge(doc(
+      "Active sessions (the reference's form: the refresh token marks the current one)",
+      "Every active session of the user; `is_current` marks the one of the refresh token in the body."
+    )),
     HttpApiEndpoint.get("listSessions", "/auth/sessions", { success: ActiveSessionsResponse }).annotateMerge(
-      doc("Active sessions")
+      doc("Active sessions", "Every active session of the user; `is_current` marks the one of this access token.")
     ),
     HttpApiEndpoint.delete("revokeSession", "/auth/sessions/:session_id", {
       params: { session_id: Schema.String },
       success: MessageResponse,
       error: NotFound
-    }).annotateMerge(doc("Sign out one session"))
+    }).annotateMerge(doc("Sign out one session", "Revokes one of the user's sessions; any other id answers 404."))
   )
   .middleware(Authentication)
   .annotateMerge(OpenApi.annotations({ title: "Authentication" }))

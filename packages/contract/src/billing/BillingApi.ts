@@ -20,16 +20,16 @@ export class PlansApi extends HttpApiGroup.make("plans")
       params: { plan_id: Uuid },
       success: PlanResponse,
       error: NotFound
-    }).annotateMerge(doc("One CueBX API plan")),
+    }).annotateMerge(doc("One CueBX API plan", "With its features; an unknown id, or a Career plan's, is 404.")),
     HttpApiEndpoint.get("listCareerPlans", "/career/subscriptions/plans", { success: PlanListResponse })
       .annotateMerge(doc("CueBX Career plans", "Active plans, cheapest first.")),
     HttpApiEndpoint.get("getCareerPlan", "/career/subscriptions/plans/:plan_id", {
       params: { plan_id: Uuid },
       success: PlanResponse,
       error: NotFound
-    }).annotateMerge(doc("One CueBX Career plan"))
+    }).annotateMerge(doc("One CueBX Career plan", "With its features; an unknown id, or an API plan's, is 404."))
   )
-  .annotateMerge(OpenApi.annotations({ title: "Plans" }))
+  .annotateMerge(OpenApi.annotations({ title: "Plans", description: "The plan catalogue of both products." }))
 {}
 
 export class WorkspaceSubscriptionsApi extends HttpApiGroup.make("workspaceSubscriptions")
@@ -45,7 +45,10 @@ export class WorkspaceSubscriptionsApi extends HttpApiGroup.make("workspaceSubsc
     ))
   )
   .middleware(Authentication)
-  .annotateMerge(OpenApi.annotations({ title: "Subscriptions" }))
+  .annotateMerge(OpenApi.annotations({
+    title: "Subscriptions",
+    description: "CueBX API subscriptions, one per workspace."
+  }))
 {}
 
 export class CareerSubscriptionsApi extends HttpApiGroup.make("careerSubscriptions")
@@ -61,5 +64,8 @@ export class CareerSubscriptionsApi extends HttpApiGroup.make("careerSubscriptio
     ))
   )
   .middleware(Authentication)
-  .annotateMerge(OpenApi.annotations({ title: "Career subscriptions" }))
+  .annotateMerge(OpenApi.annotations({
+    title: "Career subscriptions",
+    description: "CueBX Career subscriptions, one per user."
+  }))
 {}

@@ -59,4 +59,5 @@ export class SystemApi extends HttpApiGroup.make("system", { topLevel: true })
     })),
     HttpApiEndpoint.get("welcome", "/", { success: Welcome }).annotateMerge(OpenApi.annotations({ exclude: true }))
   )
+  .annotateMerge(OpenApi.annotations({ description: "Liveness and readiness, for load balancers and orchestrators." }))
 {}

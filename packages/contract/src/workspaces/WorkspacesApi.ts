@@ -62,7 +62,7 @@ export class WorkspacesApi extends HttpApiGroup.make("workspaces")
       params: workspace,
       success: WorkspaceDetailResponse,
       error: scoped
-    }).annotateMerge(doc("A workspace with its members")),
+    }).annotateMerge(doc("A workspace with its members", "For its enabled members; anyone else gets 404 or 403.")),
     HttpApiEndpoint.patch("updateWorkspace", "/api/workspaces/:workspace_id", {
       params: workspace,
       payload: WorkspaceUpdate,
@@ -74,7 +74,9 @@ export class WorkspacesApi extends HttpApiGroup.make("workspaces")
       query: { status: Schema.optionalKey(MemberStatus) },
       success: Schema.Array(WorkspaceMemberResponse),
       error: scoped
-    }).annotateMerge(doc("The workspace's members")),
+    }).annotateMerge(
+      doc("The workspace's members", "For its enabled members; `status` keeps only the enabled or the disabled ones.")
+    ),
     HttpApiEndpoint.patch("updateMemberStatus", "/api/workspaces/:workspace_id/members/:member_user_id/status", {
       params: { ...workspace, member_user_id: Uuid },
       payload: MemberStatusUpdate,
@@ -149,7 +151,10 @@ export class WorkspacesApi extends HttpApiGroup.make("workspaces")
     }).annotateMerge(doc("Revoke an API key", "Owner or admin. Takes effect at once; repeating it is harmless."))
   )
   .middleware(Authentication)
-  .annotateMerge(OpenApi.annotations({ title: "Workspaces" }))
+  .annotateMerge(OpenApi.annotations({
+    title: "Workspaces",
+    description: "Team workspaces: members and roles, invitations, ownership, API keys."
+  }))
 {}
 
 export class SupportApi extends HttpApiGroup.make("support")
@@ -160,5 +165,5 @@ export class SupportApi extends HttpApiGroup.make("support")
       error: TooManyRequestsResponse
     }).annotateMerge(doc("Contact sales", "Stores the inquiry and emails the sales team."))
   )
-  .annotateMerge(OpenApi.annotations({ title: "Support" }))
+  .annotateMerge(OpenApi.annotations({ title: "Support", description: "Reaching the CueBX team." }))
 {}
