@@ -1,11 +1,10 @@
 /**
  * What the consumer runtime needs to handle the seven email queues: per queue its message type
  * (the one its publishers enqueue), its template name and how a decoded payload becomes an
- * `OutgoingEmail`; plus the two operator alerts of the DLQ path. Consuming, retrying and sending
+ * `OutgoingEmail`; plus the operator alert of the DLQ path. Consuming, retrying and sending
  * are the runtime's and Brevo's job.
  */
 import type { MessageType } from "@cuebx/broker"
-import { Effect, Schema, SchemaIssue } from "effect"
 import type { EmailRecipient, OutgoingEmail } from "./Brevo.ts"
 import {
   OtpEmailMessage,
@@ -20,15 +19,12 @@ import {
   type AlertContext,
   dlqAlertEmail,
   type DlqAlertInput,
-  invalidPayloadAlertEmail,
-  type InvalidPayloadAlertInput,
   otpEmail,
   passwordResetConfirmationEmail,
   paymentFailedEmail,
   salesInquiryEmail,
   subscriptionActivatedEmail,
   subscriptionCanceledEmail,
-  type ValidationErrorItem,
   workspaceInvitationEmail
 } from "./EmailTemplates.ts"
 
@@ -45,22 +41,9 @@ export interface EmailQueue<A, I> {
   /** Also the Brevo tag of every email of this queue. */
   readonly template: string
   readonly render: (payload: A, context: EmailContext) => OutgoingEmail
-  /** `payload` then `render`, for code that iterates over queues without knowing their types. */
-  readonly decodeAndRender: (json: unknown, context: EmailContext) => Effect.Effect<OutgoingEmail, Schema.SchemaError>
 }
 
-const emailQueue = <A, I>(spec: {
-  readonly message: MessageType<A, I>
-  readonly template: string
-  readonly render: (payload: A, context: EmailContext) => OutgoingEmail
-}): EmailQueue<A, I> => {
-  // Every issue, not only the first: they end up in the invalid-payload alert.
-  const decode = Schema.decodeUnknownEffect(spec.message.payload, { errors: "all" })
-  return {
-    ...spec,
-    decodeAndRender: (json, context) => decode(json).pipe(Effect.map((payload) => spec.render(payload, context)))
-  }
-}
+const emailQueue = <A, I>(spec: EmailQueue<A, I>): EmailQueue<A, I> => spec
 
 const recipient = (email: string, name: string | null): EmailRecipient => {
   const trimmed = name?.trim()
@@ -193,8 +176,6 @@ export type AnyEmailQueue = (typeof EmailQueues)[EmailQueueName]
 
 export const emailQueueList: ReadonlyArray<AnyEmailQueue> = Object.values(EmailQueues)
 
-export const isEmailQueueName = (name: string): name is EmailQueueName => Object.hasOwn(EmailQueues, name)
-
 // --- Operator alerts ------------------------------------------------------------------------------
 
 export interface AdminAlertContext extends AlertContext {
@@ -207,26 +188,3 @@ export const renderDlqAlert = (alert: DlqAlertInput, context: AdminAlertContext)
   template: "dlq_alert",
   ...dlqAlertEmail(context, alert)
 })
-
-export const renderInvalidPayloadAlert = (
-  alert: InvalidPayloadAlertInput,
-  context: AdminAlertContext
-): OutgoingEmail => ({
-  to: { email: context.adminEmail },
-  template: "invalid_payload_alert",
-  ...invalidPayloadAlertEmail(context, alert)
-})
-
-const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
-
-/**
- * The issues of a failed decode as `path: message` items for the invalid-payload alert. Without
- * `reportInput` the messages carry no payload values, so no secret leaks into the alert.
- */
-export const validationErrorsOf = (error: Schema.SchemaError): ReadonlyArray<ValidationErrorItem> =>
-  formatIssues(error.issue).issues.map((issue) => ({
-    path: (issue.path ?? []).map((segment) =>
-      typeof segment === "object" && segment !== null && "key" in segment ? String(segment.key) : String(segment)
-    ).join("."),
-    message: issue.message
-  }))

@@ -3,7 +3,6 @@ import { DateTime } from "effect"
 import {
   dlqAlertEmail,
   escapeHtml,
-  invalidPayloadAlertEmail,
   otpEmail,
   passwordResetConfirmationEmail,
   paymentFailedEmail,
@@ -292,26 +291,6 @@ describe("operator alerts", () => {
     assert.include(email.text, "- Error: (none recorded)")
     assert.include(email.text, "truncated, 50000 characters in total")
     assert.isBelow(email.text.length, 25_000)
-  })
-
-  it("invalid payload alert: subject, errors and escaped body", () => {
-    const email = invalidPayloadAlertEmail(alertContext, {
-      queue: "usage_commits",
-      at: instant,
-      messageBody: "{\"usage_id\":\"<b>\"}",
-      validationErrors: [
-        { path: "api_key", message: "Missing key" },
-        { path: "", message: "Expected <object>" }
-      ]
-    })
-    assert.strictEqual(email.subject, "[CueBX ALERT] Invalid Payload: usage_commits")
-    assert.include(email.text, "- api_key: Missing key")
-    assert.include(email.text, "- (payload): Expected <object>")
-    assert.include(email.text, "- Error count: 2")
-    assert.include(email.text, "2026-03-01T12:34:56.789Z")
-    assert.include(email.html, "Expected &lt;object&gt;")
-    assert.include(email.html, "{&quot;usage_id&quot;:&quot;&lt;b&gt;&quot;}")
-    assertLayout(email)
   })
 
   it("keeps a hostile queue name on one subject line", () => {
