@@ -95,7 +95,6 @@ export class Accounts extends Context.Service<Accounts, {
     current: string,
     next: string
   ): Effect.Effect<void, WrongCurrentPassword | NoPasswordSet | AccountGone>
-  profile(userId: string): Effect.Effect<Profile, AccountGone>
   updateProfile(
     userId: string,
     changes: { readonly fullName?: string | null; readonly avatarUrl?: string | null }
@@ -274,12 +273,6 @@ export class Accounts extends Context.Service<Accounts, {
         }))
       })
 
-      const profile = Effect.fn("Accounts.profile")(function*(userId: string) {
-        const found = yield* users.findWithProviders(userId)
-        if (Option.isNone(found)) return yield* new AccountGone()
-        return found.value
-      })
-
       const updateProfile = Effect.fn("Accounts.updateProfile")(function*(
         userId: string,
         changes: { readonly fullName?: string | null; readonly avatarUrl?: string | null }
@@ -313,7 +306,6 @@ export class Accounts extends Context.Service<Accounts, {
         requestPasswordReset,
         confirmPasswordReset,
         changePassword,
-        profile,
         updateProfile,
         deleteAccount,
         provisionOnce

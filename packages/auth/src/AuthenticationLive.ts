@@ -32,6 +32,12 @@ export const AuthenticationLive = Layer.effect(
         email: user.email,
         emailVerified: user.emailVerified,
         fullName: user.fullName,
+        avatarUrl: user.avatarUrl,
+        isActive: user.isActive,
+        hasPassword: user.passwordHash !== null,
+        oauthProviders: user.oauthProviders,
+        createdAt: user.createdAt,
+        updatedAt: user.updatedAt,
         sessionId: claims.sessionId
       })
     })

@@ -31,25 +31,20 @@ export const UserProfile = Schema.Struct({
 })
 export type UserProfile = typeof UserProfile.Type
 
-/**
- * The Bearer check's row: the token's user (deleted ones included) and whether the token's
- * session is live at the time given.
- */
-export const AuthenticatedUser = Schema.Struct({
-  id: Schema.String,
-  email: Schema.String,
-  emailVerified: Schema.Boolean,
-  fullName: Schema.NullOr(Schema.String),
-  isActive: Schema.Boolean,
-  isDeleted: Schema.Boolean,
-  sessionLive: Schema.Boolean
-})
-export type AuthenticatedUser = typeof AuthenticatedUser.Type
-
 /** Stored as `'GOOGLE'` / `'GITHUB'`. */
 export const OAuthProviderColumn = UpperCaseEnum(OAuthProvider.literals)
 
-const UserWithProviders = Schema.Struct({ ...User.fields, oauthProviders: Schema.Array(OAuthProviderColumn) })
+/**
+ * The Bearer check's row: the token's user (deleted ones included) with the providers they sign
+ * in with, and whether the token's session is live at the time given.
+ */
+export const AuthenticatedUser = Schema.Struct({
+  ...User.fields,
+  isDeleted: Schema.Boolean,
+  oauthProviders: Schema.Array(OAuthProviderColumn),
+  sessionLive: Schema.Boolean
+})
+export type AuthenticatedUser = typeof AuthenticatedUser.Type
 
 export class EmailTaken extends Data.TaggedError("EmailTaken")<{ readonly email: string }> {}
 
@@ -69,10 +64,6 @@ const userColumns = [
 export class UsersRepo extends Context.Service<UsersRepo, {
   findByEmail(email: string): Effect.Effect<Option.Option<User>>
   findById(id: string): Effect.Effect<Option.Option<User>>
-  /** A live user with the providers they can sign in with, in one round trip. */
-  findWithProviders(
-    id: string
-  ): Effect.Effect<Option.Option<{ readonly user: User; readonly oauthProviders: ReadonlyArray<OAuthProvider> }>>
   /** The profiles of the live users among `ids` (deleted and unknown ones are left out). */
   profiles(ids: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, UserProfile>>
   /**
@@ -131,16 +122,6 @@ export class UsersRepo extends Context.Service<UsersRepo, {
         Result: User,
         execute: (id) => sql`SELECT ${columns} FROM users WHERE id = ${id} AND NOT is_deleted`
       })
-      const findWithProviders = SqlSchema.findOneOption({
-        Request: Schema.String,
-        Result: UserWithProviders,
-        execute: (id) =>
-          sql`
-            SELECT ${userColumnsOf("u")},
-                   ARRAY(SELECT DISTINCT a.provider FROM oauth_accounts a WHERE a.user_id = u.id ORDER BY a.provider)
-                     AS oauth_providers
-            FROM users u WHERE u.id = ${id} AND NOT u.is_deleted`
-      })
       const profiles = SqlSchema.findAll({
         Request: Schema.Array(Schema.String),
         Result: UserProfile,
@@ -156,7 +137,9 @@ export class UsersRepo extends Context.Service<UsersRepo, {
         Result: AuthenticatedUser,
         execute: ({ now, sessionId, userId }) =>
           sql`
-            SELECT u.id, u.email, u.email_verified, u.full_name, u.is_active, u.is_deleted,
+            SELECT ${userColumnsOf("u")}, u.is_deleted,
+                   ARRAY(SELECT DISTINCT a.provider FROM oauth_accounts a WHERE a.user_id = u.id ORDER BY a.provider)
+                     AS oauth_providers,
                    EXISTS (
                      SELECT 1 FROM user_sessions s
                      WHERE s.id = ${sessionId}::uuid AND s.user_id = u.id AND s.revoked_at IS NULL
@@ -256,11 +239,6 @@ export class UsersRepo extends Context.Service<UsersRepo, {
       return UsersRepo.of({
         findByEmail: (email) => findByEmail(email).pipe(Effect.orDie),
         findById: (id) => findById(id).pipe(Effect.orDie),
-        findWithProviders: (id) =>
-          findWithProviders(id).pipe(
-            Effect.map(Option.map(({ oauthProviders, ...user }) => ({ user, oauthProviders }))),
-            Effect.orDie
-          ),
         profiles: (ids) =>
           ids.length === 0
             ? Effect.succeed(new Map())

@@ -16,9 +16,10 @@ layer(authServicesLayer(), { excludeTestServices: true })("UsersRepo", (it) => {
         SELECT provider FROM oauth_accounts WHERE user_id = ${user.id} ORDER BY provider`
       assert.deepStrictEqual(stored.map((row) => row.provider), ["GITHUB", "GOOGLE"])
       assert.deepStrictEqual(yield* users.oauthProviders(user.id), ["github", "google"])
-      const found = Option.getOrThrow(yield* users.findWithProviders(user.id))
-      assert.deepStrictEqual(found.oauthProviders, ["github", "google"])
-      assert.deepStrictEqual(found.user, Option.getOrThrow(yield* users.findById(user.id)))
+      const signedIn = Option.getOrThrow(yield* users.authenticate(user.id, null, yield* DateTime.now))
+      assert.deepStrictEqual(signedIn.oauthProviders, ["github", "google"])
+      const { isDeleted: _, oauthProviders: __, sessionLive: ___, ...asUser } = signedIn
+      assert.deepStrictEqual(asUser, Option.getOrThrow(yield* users.findById(user.id)))
       assert.strictEqual(Option.getOrThrow(yield* users.findByOAuthAccount("github", "h-1")).id, user.id)
       assert.isTrue(Option.isNone(yield* users.findByOAuthAccount("google", "h-1")))
     }))
@@ -27,12 +28,11 @@ layer(authServicesLayer(), { excludeTestServices: true })("UsersRepo", (it) => {
     Effect.gen(function*() {
       const users = yield* UsersRepo
       const user = yield* newUser
-      const fresh = Option.getOrThrow(yield* users.findWithProviders(user.id))
+      const fresh = Option.getOrThrow(yield* users.authenticate(user.id, null, yield* DateTime.now))
       assert.deepStrictEqual(fresh.oauthProviders, [])
       yield* users.linkOAuthAccount(user.id, "google", "g-2", user.email)
       yield* users.softDelete(user.id, yield* DateTime.now)
       assert.isTrue(Option.isNone(yield* users.findById(user.id)))
-      assert.isTrue(Option.isNone(yield* users.findWithProviders(user.id)))
       assert.isTrue(Option.isNone(yield* users.findByEmail(user.email)))
       assert.isTrue(Option.isNone(yield* users.findByOAuthAccount("google", "g-2")))
       const seen = Option.getOrThrow(yield* users.authenticate(user.id, null, yield* DateTime.now))

@@ -13,7 +13,11 @@ import type { SessionView } from "../SessionsRepo.ts"
 import { authErrors } from "./AuthErrors.ts"
 import { messages } from "./AuthHttp.ts"
 
-const profileResponse = ({ oauthProviders, user }: Profile) => ({
+const profileResponse = ({ oauthProviders, user }: Profile) =>
+  signedInProfileResponse({ ...user, hasPassword: user.passwordHash !== null, oauthProviders })
+
+/** The profile as the Bearer check read it: `GET /auth/me` costs no query of its own. */
+const signedInProfileResponse = (user: Omit<CurrentUser["Service"], "sessionId">) => ({
   id: user.id,
   email: user.email,
   email_verified: user.emailVerified,
@@ -22,8 +26,8 @@ const profileResponse = ({ oauthProviders, user }: Profile) => ({
   is_active: user.isActive,
   created_at: user.createdAt,
   updated_at: user.updatedAt,
-  has_password: user.passwordHash !== null,
-  oauth_providers: oauthProviders
+  has_password: user.hasPassword,
+  oauth_providers: user.oauthProviders
 })
 
 const sessionsResponse = (sessions: ReadonlyArray<SessionView>, current: string | null) => ({
@@ -59,11 +63,7 @@ export const AccountHttp = HttpApiBuilder.group(
             .pipe(Effect.mapError(authErrors))
           return { message: messages.passwordChanged, success: true }
         }))
-      .handle("profile", () =>
-        CurrentUser.use((user) => accounts.profile(user.id)).pipe(
-          Effect.map(profileResponse),
-          Effect.mapError(authErrors)
-        ))
+      .handle("profile", () => Effect.map(CurrentUser, signedInProfileResponse))
       .handle("updateProfile", ({ payload }) =>
         CurrentUser.use((user) =>
           accounts.updateProfile(user.id, {

@@ -3,7 +3,7 @@
  * and session management. `auth` holds the public endpoints; `account` the ones behind a Bearer
  * access token (the `Authentication` middleware, which provides `CurrentUser`).
  */
-import { Context, Schema } from "effect"
+import { Context, type DateTime, Schema } from "effect"
 import {
   HttpApiEndpoint,
   HttpApiGroup,
@@ -45,11 +45,18 @@ import {
 } from "./AuthModels.ts"
 
 /** The authenticated user of a request, provided by `Authentication`. */
+/** The signed-in user with their whole profile, as the Bearer check read it (one query). */
 export class CurrentUser extends Context.Service<CurrentUser, {
   readonly id: string
   readonly email: string
   readonly emailVerified: boolean
   readonly fullName: string | null
+  readonly avatarUrl: string | null
+  readonly isActive: boolean
+  readonly hasPassword: boolean
+  readonly oauthProviders: ReadonlyArray<OAuthProvider>
+  readonly createdAt: DateTime.Utc
+  readonly updatedAt: DateTime.Utc
   /** The session the access token belongs to. */
   readonly sessionId: string | null
 }>()("@cuebx/contract/CurrentUser") {}
