@@ -69,6 +69,7 @@ case "$task" in
     export FUZZ_RUNS
     exec vitest run --project apps/api test/fuzz/ "$@"
     ;;
+  bench) exec node packages/bench/src/AuthMeBench.ts "$@" ;;
   check) exec tsc -p tsconfig.json --noEmit ;;
   lint) exec oxlint --deny-warnings packages apps ;;
   format) exec dprint fmt "$@" ;;
