@@ -23,30 +23,23 @@ export const outboxCleanupJob = defineJob({
   run: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const retention = yield* MessagingRetention
-    const deleteOutbox = SqlSchema.findOne({
-      Request: Schema.Int,
-      Result: Deleted,
-      execute: (retentionSeconds) =>
-        sql`
-          WITH gone AS (
-            DELETE FROM outbox_messages
-            WHERE published_at < now() - ${retentionSeconds} * interval '1 second'
-            RETURNING 1)
-          SELECT count(*)::int AS deleted FROM gone`
-    })
-    const deleteProcessed = SqlSchema.findOne({
-      Request: Schema.Int,
-      Result: Deleted,
-      execute: (retentionSeconds) =>
-        sql`
-          WITH gone AS (
-            DELETE FROM processed_messages
-            WHERE processed_at < now() - ${retentionSeconds} * interval '1 second'
-            RETURNING 1)
-          SELECT count(*)::int AS deleted FROM gone`
-    })
-    const outbox = yield* deleteOutbox(seconds(retention.outbox))
-    const processed = yield* deleteProcessed(seconds(retention.processedMessages))
+    /** Deletes the rows of `table` whose `column` is older than the retention; returns how many. */
+    const deleteOlderThan = (table: string, column: string) =>
+      SqlSchema.findOne({
+        Request: Schema.Int,
+        Result: Deleted,
+        execute: (retentionSeconds) =>
+          sql`
+            WITH gone AS (
+              DELETE FROM ${sql(table)}
+              WHERE ${sql(column)} < now() - ${retentionSeconds} * interval '1 second'
+              RETURNING 1)
+            SELECT count(*)::int AS deleted FROM gone`
+      })
+    const outbox = yield* deleteOlderThan("outbox_messages", "published_at")(seconds(retention.outbox))
+    const processed = yield* deleteOlderThan("processed_messages", "processed_at")(
+      seconds(retention.processedMessages)
+    )
     yield* Effect.logInfo("Messaging tables cleaned", { outbox: outbox.deleted, processed: processed.deleted })
   })
 })

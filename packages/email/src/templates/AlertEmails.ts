@@ -1,6 +1,6 @@
 /**
- * The operators' alerts: a message dead-lettered after its last attempt, and a payload that
- * failed its schema. Bodies are redacted by the caller, escaped here, and clipped.
+ * The operators' alert of a message dead-lettered after its last attempt. Bodies are redacted by
+ * the caller, escaped here, and clipped.
  */
 import { DateTime } from "effect"
 import {
