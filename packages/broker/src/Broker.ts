@@ -1,13 +1,17 @@
 /**
- * Publishing to RabbitMQ. On every (re)connection the broker declares the whole topology (each
- * queue triplet, durable) and opens one long-lived confirm channel; `publish` waits for the
- * broker's confirm, so a message counts as sent only once RabbitMQ has it. Consuming is the
- * consumer runtime's business; it follows the same sessions.
+ * The message transport of a program (`Broker`), and its RabbitMQ implementation: on every
+ * (re)connection it declares the whole topology (each queue triplet, durable) and opens one
+ * long-lived confirm channel; `publish` waits for the broker's confirm, so a message counts as
+ * sent only once RabbitMQ has it; each consumed queue gets its own channel on every session.
+ * Without RabbitMQ, `layerDatabase` carries the same interface on PostgreSQL.
  */
+import { Infrastructure } from "@cuebx/config"
 import type * as Amqp from "amqplib"
-import { Cause, Clock, Config, Context, Data, Duration, Effect, Layer, Option, Stream, SubscriptionRef } from "effect"
+import { Cause, Clock, Config, Context, Duration, Effect, Layer, Option, Queue, Stream, SubscriptionRef } from "effect"
+import type { SqlClient } from "effect/sql"
 import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
 import { BrokerConnection } from "./BrokerConnection.ts"
+import { makeDatabaseBroker } from "./DatabaseBroker.ts"
 import {
   allQueues,
   deadLetterQueueName,
@@ -16,20 +20,16 @@ import {
   TopologyOverrides,
   withOverrides
 } from "./Queues.ts"
+import {
+  type ConsumeOptions,
+  type Delivery,
+  type MessageTransport,
+  type OutgoingMessage,
+  PublishFailed,
+  type Settlement
+} from "./Transport.ts"
 
-export class PublishFailed extends Data.TaggedError("PublishFailed")<{
-  readonly queue: string
-  readonly reason: string
-}> {}
-
-export interface OutgoingMessage {
-  /** Logical queue name (`otp_emails`, `otp_emails_retry`, `otp_emails_dead`). */
-  readonly queue: string
-  /** The exact bytes to send (JSON). */
-  readonly body: string | Uint8Array
-  readonly messageId: string
-  readonly headers?: Readonly<Record<string, unknown>>
-}
+export * from "./Transport.ts"
 
 export const PublishSettings = Config.all({
   /** How long a publish waits for a connection before failing. */
@@ -60,7 +60,7 @@ export const queueDeclarations = (spec: QueueSpec, physical: (logical: string) =
 ]
 
 /** A connection whose topology is declared, with its confirm channel for publishing. */
-export interface BrokerSession {
+interface BrokerSession {
   readonly connection: Amqp.ChannelModel
   readonly publishChannel: Amqp.ConfirmChannel
 }
@@ -68,13 +68,13 @@ export interface BrokerSession {
 const closeQuietly = (channel: Amqp.Channel) => amqpQuietly(() => channel.close())
 
 /** A channel for the lifetime of the scope; its errors close it (watch `close`), never throw. */
-export const openChannel = (connection: Amqp.ChannelModel) =>
+const openChannel = (connection: Amqp.ChannelModel) =>
   Effect.acquireRelease(amqpCall(() => connection.createChannel()), closeQuietly).pipe(
     Effect.tap((channel) => Effect.sync(() => channel.on("error", () => undefined)))
   )
 
 /** Resumes when the channel closes (its connection dropped, or the broker closed it). */
-export const untilChannelClosed = (channel: Amqp.Channel) =>
+const untilChannelClosed = (channel: Amqp.Channel) =>
   Effect.callback<void>((resume) => {
     channel.once("close", () => resume(Effect.void))
   })
@@ -138,27 +138,83 @@ const declareQueue = (
     Effect.asVoid
   )
 
-export class Broker extends Context.Service<Broker, {
-  publish(message: OutgoingMessage): Effect.Effect<void, PublishFailed>
-  /** Every session as it is established (the current one first, if any). */
-  readonly sessions: Stream.Stream<BrokerSession>
-  /** Whether the topology is declared and a confirm channel is open right now. */
-  readonly isReady: Effect.Effect<boolean>
-  /** The queue as declared here: retry delay and retry count after configuration overrides. */
-  effectiveSpec(spec: QueueSpec): QueueSpec
-  queueName(logical: string): string
-}>()("@cuebx/broker/Broker") {
+/** Header values as plain JSON (amqplib hands over Buffers and typed values). */
+const plainHeaders = (headers: Amqp.MessagePropertyHeaders | undefined): Record<string, unknown> => {
+  const plain = (value: unknown): unknown => {
+    if (Buffer.isBuffer(value)) return value.toString("utf8")
+    if (Array.isArray(value)) return value.map(plain)
+    if (value instanceof Date) return value.toISOString()
+    if (typeof value === "object" && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]))
+    }
+    return value
+  }
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([key, value]) => [key, plain(value)]))
+}
+
+const deliveryOf = (message: Amqp.ConsumeMessage): Delivery => ({
+  body: message.content,
+  messageId: message.properties.messageId === undefined ? undefined : String(message.properties.messageId),
+  headers: plainHeaders(message.properties.headers)
+})
+
+/**
+ * Consumes one queue on its own channel of `connection` until the channel closes or the scope
+ * does; at shutdown deliveries stop first, then the handlers finish what they hold.
+ */
+const consumeOnConnection = <R>(
+  connection: Amqp.ChannelModel,
+  physicalQueue: string,
+  options: ConsumeOptions,
+  handle: (delivery: Delivery) => Effect.Effect<Settlement, never, R>
+) =>
+  Effect.gen(function*() {
+    const channel = yield* openChannel(connection)
+    yield* amqpCall(() => channel.prefetch(options.prefetch))
+    const deliveries = yield* Queue.unbounded<Amqp.ConsumeMessage>()
+    const settle = (message: Amqp.ConsumeMessage, settlement: Settlement) =>
+      Effect.sync(() => settlement === "ack" ? channel.ack(message) : channel.nack(message, false, true))
+    yield* Effect.forEach(
+      Array.from({ length: options.concurrency }),
+      () =>
+        Queue.take(deliveries).pipe(
+          Effect.flatMap((message) =>
+            handle(deliveryOf(message)).pipe(
+              Effect.flatMap((settlement) => settle(message, settlement)),
+              // A message being handled when shutdown starts is finished and settled, not abandoned.
+              Effect.uninterruptible
+            )
+          ),
+          Effect.forever,
+          Effect.forkScoped
+        ),
+      { discard: true }
+    )
+    const { consumerTag } = yield* amqpCall(() =>
+      channel.consume(physicalQueue, (message) => {
+        if (message !== null) Queue.offerUnsafe(deliveries, message)
+      }, { noAck: false })
+    )
+    // Runs first at shutdown: stop deliveries, then the workers finish what they hold.
+    yield* Effect.addFinalizer(() => amqpQuietly(() => channel.cancel(consumerTag)))
+    yield* untilChannelClosed(channel)
+  }).pipe(Effect.scoped)
+
+export class Broker extends Context.Service<Broker, MessageTransport>()("@cuebx/broker/Broker") {
   /** For a program that does not talk to RabbitMQ: every publish fails, nothing is ever ready. */
   static readonly layerUnavailable = Layer.succeed(
     Broker,
     Broker.of({
       publish: (message) => Effect.fail(new PublishFailed({ queue: message.queue, reason: "messaging is disabled" })),
-      sessions: Stream.never,
+      consume: () => Effect.never,
+      readiness: Stream.never,
       isReady: Effect.succeed(false),
-      effectiveSpec: (spec) => spec,
-      queueName: (logical) => logical
+      effectiveSpec: (spec) => spec
     })
   )
+
+  /** Queues as rows of PostgreSQL, for a program without RabbitMQ (see `DatabaseBroker.ts`). */
+  static readonly layerDatabase = Layer.effect(Broker, Effect.map(makeDatabaseBroker, (broker) => Broker.of(broker)))
 
   static readonly layer = Layer.effect(
     Broker,
@@ -254,19 +310,43 @@ export class Broker extends Context.Service<Broker, {
         )
       })
 
+      const sessions = SubscriptionRef.changes(state).pipe(
+        Stream.filter(Option.isSome),
+        Stream.map((session) => session.value)
+      )
+
+      const consume = <R>(
+        queue: string,
+        options: ConsumeOptions,
+        handle: (delivery: Delivery) => Effect.Effect<Settlement, never, R>
+      ) =>
+        sessions.pipe(
+          Stream.runForEach((session) =>
+            consumeOnConnection(session.connection, physical(queue), options, handle).pipe(
+              Effect.tapCause((cause) => Effect.logWarning(`Consumer of ${queue} stopped`, cause)),
+              Effect.ignore
+            )
+          )
+        )
+
       return Broker.of({
         publish,
-        sessions: SubscriptionRef.changes(state).pipe(
-          Stream.filter(Option.isSome),
-          Stream.map((session) => session.value)
-        ),
+        consume,
+        readiness: Stream.map(sessions, () => undefined),
         isReady: Effect.map(SubscriptionRef.get(state), Option.isSome),
-        effectiveSpec,
-        queueName: physical
+        effectiveSpec
       })
     })
   )
 
   /** The broker on its own connection (`RABBITMQ_URL`). */
   static readonly layerConnected = this.layer.pipe(Layer.provideMerge(BrokerConnection.layer))
+
+  /** RabbitMQ, or the database-backed queues when the program's `Infrastructure` embeds the broker. */
+  static readonly layerChosen: Layer.Layer<Broker, Config.ConfigError, SqlClient.SqlClient> = Layer.unwrap(
+    Effect.gen(function*() {
+      const infrastructure = yield* Infrastructure
+      return infrastructure.broker === "embedded" ? Broker.layerDatabase : Broker.layerConnected
+    })
+  )
 }

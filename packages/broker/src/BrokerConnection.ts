@@ -3,12 +3,13 @@
  * exponential backoff whenever the connection drops, and publishes each new connection so the
  * messaging layer can re-declare its topology and resume. It owns no channels or queues.
  */
+import { developmentRabbitmqUrl } from "@cuebx/config"
 import * as Amqp from "amqplib"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, Stream, SubscriptionRef } from "effect"
 import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
 
 export const BrokerSettings = Config.all({
-  url: Config.Redacted("RABBITMQ_URL").pipe(Config.withDefault(Redacted.make("amqp://guest:guest@localhost:5672//"))),
+  url: Config.Redacted("RABBITMQ_URL").pipe(Config.withDefault(Redacted.make(developmentRabbitmqUrl))),
   /** Appended to every queue name; tests use it to isolate their queues on a shared server. */
   queueSuffix: Config.String("RABBITMQ_QUEUE_SUFFIX").pipe(Config.withDefault("")),
   heartbeatSeconds: Config.Int("RABBITMQ_HEARTBEAT_SECONDS").pipe(Config.withDefault(30)),

@@ -1,17 +1,16 @@
 /**
- * The consumer runtime: runs the handler of each queue on every broker session, with a prefetch
- * and a concurrency per queue. A message is acknowledged only after its outcome is safe: handled
- * (once per message id, recorded in the handler's own transaction), or republished with confirms
- * to the retry queue (attempts counted in `x-retry-attempt`) or, after the last attempt or for a
- * permanent failure, to the dead-letter queue. A crash before that redelivers the message.
+ * The consumer runtime, over whichever transport the program has (RabbitMQ or the database): runs
+ * the handler of each queue with a prefetch and a concurrency per queue. A message is settled
+ * only after its outcome is safe: handled (once per message id, recorded in the handler's own
+ * transaction), or republished to the retry queue (attempts counted in `x-retry-attempt`) or,
+ * after the last attempt or for a permanent failure, to the dead-letter queue. A crash before
+ * that delivers the message again.
  */
 import { transactionWith } from "@cuebx/db"
-import type * as Amqp from "amqplib"
-import { Cause, Config, Data, Effect, Layer, Option, Queue, Schema, SchemaIssue, Stream } from "effect"
+import { Cause, Config, Data, Effect, Layer, Option, Schema, SchemaIssue } from "effect"
 import { Headers, HttpTraceContext } from "effect/http"
 import { SqlClient, SqlSchema } from "effect/sql"
-import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
-import { Broker, openChannel, untilChannelClosed } from "./Broker.ts"
+import { Broker, type Delivery, type Settlement } from "./Broker.ts"
 import type { MessageType } from "./MessageType.ts"
 import { deadLetterQueueName, type QueueSpec, retryQueueName } from "./Queues.ts"
 
@@ -66,20 +65,6 @@ export const consumerSettings = (queue: string) =>
       Config.withDefault(4)
     )
   })
-
-/** Header values as plain JSON (amqplib hands over Buffers and typed values). */
-export const plainHeaders = (headers: Amqp.MessagePropertyHeaders | undefined): Record<string, unknown> => {
-  const plain = (value: unknown): unknown => {
-    if (Buffer.isBuffer(value)) return value.toString("utf8")
-    if (Array.isArray(value)) return value.map(plain)
-    if (value instanceof Date) return value.toISOString()
-    if (typeof value === "object" && value !== null) {
-      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]))
-    }
-    return value
-  }
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([key, value]) => [key, plain(value)]))
-}
 
 const attemptOf = (headers: Record<string, unknown>) => {
   const value = Number(headers["x-retry-attempt"] ?? 0)
@@ -147,118 +132,89 @@ const handleOnce = <R>(
     )
   )
 
-/** Consumes one queue on one channel until the scope closes; finishes in-flight messages first. */
-const consumeQueue = <R>(
-  connection: Amqp.ChannelModel,
-  handler: QueueHandler<R>
-) =>
-  Effect.gen(function*() {
-    const broker = yield* Broker
-    const sql = yield* SqlClient.SqlClient
-    const claim = claimMessage(sql)
-    const settings = yield* consumerSettings(handler.queue.name)
-    const spec = broker.effectiveSpec(handler.queue)
-    const channel = yield* openChannel(connection)
-    yield* amqpCall(() => channel.prefetch(settings.prefetch))
-    const deliveries = yield* Queue.unbounded<Amqp.ConsumeMessage>()
+/** Runs `handler` on each delivery of its queue and settles it once the outcome is safe. */
+const processDeliveries = <R>(
+  broker: Broker["Service"],
+  sql: SqlClient.SqlClient,
+  handler: QueueHandler<R>,
+  spec: QueueSpec
+) => {
+  const claim = claimMessage(sql)
+  const republish = (target: string, delivery: Delivery, headers: Record<string, unknown>, messageId: string) =>
+    broker.publish({ queue: target, body: delivery.body, messageId, headers })
 
-    const republish = (
-      target: string,
-      message: Amqp.ConsumeMessage,
-      headers: Record<string, unknown>,
-      messageId: string
-    ) => broker.publish({ queue: target, body: message.content, messageId, headers })
-
-    const process = (message: Amqp.ConsumeMessage) =>
-      Effect.gen(function*() {
-        const headers = plainHeaders(message.properties.headers)
-        const messageId = String(message.properties.messageId ?? "") || crypto.randomUUID()
-        const context: MessageContext = { messageId, queue: spec.name, attempt: attemptOf(headers), headers }
-        const outcome = yield* handleOnce(sql, claim, handler, message.content.toString("utf8"), context)
-        if (outcome._tag === "Duplicate") yield* Effect.logInfo("Message already handled; dropped as a duplicate")
-        if (outcome._tag === "Failed") {
-          const exhausted = outcome.permanent || context.attempt >= spec.maxRetries
-          if (exhausted) {
-            yield* Effect.logWarning("Message dead-lettered", { error: outcome.error, attempt: context.attempt })
-            yield* republish(deadLetterQueueName(spec.name), message, {
-              ...headers,
-              "x-error-message": outcome.error,
-              "x-original-queue": spec.name,
-              "x-retry-attempt": context.attempt
-            }, messageId)
-          } else {
-            yield* Effect.logInfo("Message failed; retrying later", { error: outcome.error, attempt: context.attempt })
-            yield* republish(retryQueueName(spec.name), message, {
-              ...headers,
-              "x-error-message": outcome.error,
-              "x-retry-attempt": context.attempt + 1
-            }, messageId)
-          }
+  return (delivery: Delivery): Effect.Effect<Settlement, never, R> =>
+    Effect.gen(function*() {
+      const headers = delivery.headers
+      const messageId = delivery.messageId || crypto.randomUUID()
+      const context: MessageContext = { messageId, queue: spec.name, attempt: attemptOf(headers), headers }
+      const body = Buffer.from(delivery.body).toString("utf8")
+      const outcome = yield* handleOnce(sql, claim, handler, body, context)
+      if (outcome._tag === "Duplicate") yield* Effect.logInfo("Message already handled; dropped as a duplicate")
+      if (outcome._tag === "Failed") {
+        const exhausted = outcome.permanent || context.attempt >= spec.maxRetries
+        if (exhausted) {
+          yield* Effect.logWarning("Message dead-lettered", { error: outcome.error, attempt: context.attempt })
+          yield* republish(deadLetterQueueName(spec.name), delivery, {
+            ...headers,
+            "x-error-message": outcome.error,
+            "x-original-queue": spec.name,
+            "x-retry-attempt": context.attempt
+          }, messageId)
+        } else {
+          yield* Effect.logInfo("Message failed; retrying later", { error: outcome.error, attempt: context.attempt })
+          yield* republish(retryQueueName(spec.name), delivery, {
+            ...headers,
+            "x-error-message": outcome.error,
+            "x-retry-attempt": context.attempt + 1
+          }, messageId)
         }
-        channel.ack(message)
-      }).pipe(
-        // Republishing failed: leave the message to the broker, which redelivers it.
-        Effect.catchTag("PublishFailed", (error) =>
-          Effect.logWarning("Could not republish; the message will be redelivered", error.reason).pipe(
-            Effect.andThen(Effect.sleep("1 second")),
-            Effect.andThen(Effect.sync(() => channel.nack(message, false, true)))
-          )),
-        Effect.withSpan(`consume ${spec.name}`, { kind: "consumer" }),
-        withProducerContext(message),
-        Effect.annotateLogs({ queue: spec.name, message_id: String(message.properties.messageId ?? "") }),
-        // A message being handled when shutdown starts is finished, not abandoned.
-        Effect.uninterruptible,
-        Effect.catchCause((cause) =>
-          Effect.logError("Consumer failed on a message", cause)
+      }
+      return "ack" as const
+    }).pipe(
+      // Republishing failed: leave the message to the transport, which delivers it again.
+      Effect.catchTag("PublishFailed", (error) =>
+        Effect.logWarning("Could not republish; the message will be redelivered", error.reason).pipe(
+          Effect.andThen(Effect.sleep("1 second")),
+          Effect.as<Settlement>("requeue")
+        )),
+      Effect.withSpan(`consume ${spec.name}`, { kind: "consumer" }),
+      withProducerContext(delivery.headers),
+      Effect.annotateLogs({ queue: spec.name, message_id: delivery.messageId ?? "" }),
+      Effect.catchCause((cause) =>
+        Effect.logError("Consumer failed on a message", cause).pipe(
+          Effect.andThen(Effect.sleep("1 second")),
+          Effect.as<Settlement>("requeue")
         )
       )
-
-    yield* Effect.forEach(
-      Array.from({ length: settings.concurrency }),
-      () => Queue.take(deliveries).pipe(Effect.flatMap(process), Effect.forever, Effect.forkScoped),
-      { discard: true }
     )
-    const { consumerTag } = yield* amqpCall(() =>
-      channel.consume(broker.queueName(spec.name), (message) => {
-        if (message !== null) Queue.offerUnsafe(deliveries, message)
-      }, { noAck: false })
-    )
-    // Runs first at shutdown: stop deliveries, then the workers finish what they hold.
-    yield* Effect.addFinalizer(() => amqpQuietly(() => channel.cancel(consumerTag)))
-    yield* untilChannelClosed(channel)
-  }).pipe(Effect.scoped)
-
-/** Continues the trace of the request that published the message, when it carries one. */
-const withProducerContext = (message: Amqp.ConsumeMessage) => <A, E, R>(effect: Effect.Effect<A, E, R>) => {
-  const headers = plainHeaders(message.properties.headers)
-  const requestId = typeof headers["x-request-id"] === "string" ? headers["x-request-id"] : undefined
-  const traceparent = typeof headers["traceparent"] === "string" ? headers["traceparent"] : undefined
-  const parent = traceparent === undefined
-    ? Option.none()
-    : HttpTraceContext.fromHeaders(Headers.fromInput({ traceparent }))
-  const annotated = requestId === undefined ? effect : Effect.annotateLogs(effect, { request_id: requestId })
-  return Option.isSome(parent) ? Effect.withParentSpan(annotated, parent.value) : annotated
 }
 
+/** Continues the trace of the request that published the message, when it carries one. */
+const withProducerContext =
+  (headers: Readonly<Record<string, unknown>>) => <A, E, R>(effect: Effect.Effect<A, E, R>) => {
+    const requestId = typeof headers["x-request-id"] === "string" ? headers["x-request-id"] : undefined
+    const traceparent = typeof headers["traceparent"] === "string" ? headers["traceparent"] : undefined
+    const parent = traceparent === undefined
+      ? Option.none()
+      : HttpTraceContext.fromHeaders(Headers.fromInput({ traceparent }))
+    const annotated = requestId === undefined ? effect : Effect.annotateLogs(effect, { request_id: requestId })
+    return Option.isSome(parent) ? Effect.withParentSpan(annotated, parent.value) : annotated
+  }
+
 /**
- * Runs every handler on every broker session for the lifetime of the layer. Each queue has its
- * own channel, so a failing queue never stalls the others.
+ * Runs every handler for the lifetime of the layer, each queue consumed on its own (its own
+ * channel on RabbitMQ), so a failing queue never stalls the others.
  */
 export const runConsumers = <R>(handlers: ReadonlyArray<QueueHandler<R>>) =>
   Layer.effectDiscard(Effect.gen(function*() {
     const broker = yield* Broker
-    yield* broker.sessions.pipe(
-      Stream.runForEach((session) =>
-        Effect.forEach(
-          handlers,
-          (handler) =>
-            consumeQueue(session.connection, handler).pipe(
-              Effect.tapCause((cause) => Effect.logWarning(`Consumer of ${handler.queue.name} stopped`, cause)),
-              Effect.ignore
-            ),
-          { concurrency: "unbounded", discard: true }
-        )
-      ),
-      Effect.forkScoped
-    )
+    const sql = yield* SqlClient.SqlClient
+    for (const handler of handlers) {
+      const settings = yield* consumerSettings(handler.queue.name)
+      const spec = broker.effectiveSpec(handler.queue)
+      yield* broker.consume(spec.name, settings, processDeliveries(broker, sql, handler, spec)).pipe(
+        Effect.forkScoped
+      )
+    }
   }))

@@ -5,12 +5,9 @@
  * the queue for redelivery instead of dropping it.
  */
 import { TimestampColumn, transactionWith, UpperCaseEnum } from "@cuebx/db"
-import type * as Amqp from "amqplib"
-import { Context, Data, DateTime, Effect, FiberSet, Layer, Schema, Stream } from "effect"
+import { Context, Data, DateTime, Effect, Layer, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
-import { amqpCall, amqpQuietly } from "./AmqpCalls.ts"
-import { Broker, openChannel, type PublishFailed, untilChannelClosed } from "./Broker.ts"
-import { plainHeaders } from "./Consumers.ts"
+import { Broker, type Delivery, type PublishFailed, type Settlement } from "./Broker.ts"
 import { allQueues, deadLetterQueueName, mainQueueOfDeadLetters } from "./Queues.ts"
 import { redactBody } from "./Redaction.ts"
 
@@ -108,7 +105,7 @@ const historyHeaders = new Set([
 
 export class DeadLetters extends Context.Service<DeadLetters, {
   /** Stores a message taken from a dead-letter queue; a message seen again revives its row. */
-  store(deadLetterQueue: string, message: Amqp.ConsumeMessage): Effect.Effect<DeadLetter>
+  store(deadLetterQueue: string, delivery: Delivery): Effect.Effect<DeadLetter>
   /** Records that the operators were alerted about the row. */
   markAlerted(id: string): Effect.Effect<void>
   list(query: DeadLetterQuery): Effect.Effect<{ readonly items: ReadonlyArray<DeadLetter>; readonly total: number }>
@@ -208,16 +205,16 @@ export class DeadLetters extends Context.Service<DeadLetters, {
         execute: (id) => sql`UPDATE dlq_messages SET alerted_at = now() WHERE id = ${id}`
       })
 
-      const store = Effect.fn("DeadLetters.store")(function*(deadLetterQueue: string, message: Amqp.ConsumeMessage) {
-        const headers = plainHeaders(message.properties.headers)
+      const store = Effect.fn("DeadLetters.store")(function*(deadLetterQueue: string, delivery: Delivery) {
+        const headers = delivery.headers
         const attemptCount = Number(headers["x-retry-attempt"])
         return yield* insert({
           queueName: deadLetterQueue,
           originalQueue: typeof headers["x-original-queue"] === "string"
             ? headers["x-original-queue"]
             : mainQueueOfDeadLetters(deadLetterQueue),
-          messageId: message.properties.messageId === undefined ? null : String(message.properties.messageId),
-          messageBody: message.content.toString("utf8"),
+          messageId: delivery.messageId ?? null,
+          messageBody: Buffer.from(delivery.body).toString("utf8"),
           headers,
           errorMessage: headers["x-error-message"] === undefined ? null : String(headers["x-error-message"]),
           attemptCount: Number.isInteger(attemptCount) ? attemptCount : 0
@@ -294,11 +291,10 @@ export const runDeadLetterConsumers = Layer.effectDiscard(Effect.gen(function*()
   const broker = yield* Broker
   const deadLetters = yield* DeadLetters
   const alerts = yield* DeadLetterAlerts
-  const queues = allQueues.map((spec) => deadLetterQueueName(spec.name))
 
-  const handle = (channel: Amqp.Channel, queue: string, message: Amqp.ConsumeMessage) =>
+  const handle = (queue: string) => (delivery: Delivery): Effect.Effect<Settlement> =>
     Effect.gen(function*() {
-      const row = yield* deadLetters.store(queue, message)
+      const row = yield* deadLetters.store(queue, delivery)
       yield* Effect.logWarning("Dead letter stored", { dead_letter_id: row.id, error: row.errorMessage })
       if (row.alertedAt === null) {
         yield* alerts.notify({
@@ -312,43 +308,20 @@ export const runDeadLetterConsumers = Layer.effectDiscard(Effect.gen(function*()
           Effect.catchCause((cause) => Effect.logWarning("Dead letter alert not sent", cause))
         )
       }
-      channel.ack(message)
+      return "ack" as const
     }).pipe(
       Effect.catchCause((cause) =>
         Effect.logError("Could not store a dead letter; it stays queued", cause).pipe(
           Effect.andThen(Effect.sleep("1 second")),
-          Effect.andThen(Effect.sync(() => channel.nack(message, false, true)))
+          Effect.as<Settlement>("requeue")
         )
       ),
-      Effect.annotateLogs({ queue, message_id: String(message.properties.messageId ?? "") }),
-      Effect.withSpan(`consume ${queue}`, { kind: "consumer" }),
-      Effect.uninterruptible
+      Effect.annotateLogs({ queue, message_id: delivery.messageId ?? "" }),
+      Effect.withSpan(`consume ${queue}`, { kind: "consumer" })
     )
 
-  const consumeAll = (connection: Amqp.ChannelModel) =>
-    Effect.gen(function*() {
-      const channel = yield* openChannel(connection)
-      yield* amqpCall(() => channel.prefetch(10))
-      // Handlers run in a set owned by this scope: at shutdown, the ones running finish first.
-      const runFork = yield* FiberSet.makeRuntime<never, void, never>()
-      const tags: Array<string> = []
-      for (const queue of queues) {
-        const { consumerTag } = yield* amqpCall(() =>
-          channel.consume(broker.queueName(queue), (message) => {
-            if (message !== null) runFork(handle(channel, queue, message))
-          }, { noAck: false })
-        )
-        tags.push(consumerTag)
-      }
-      yield* Effect.addFinalizer(() =>
-        Effect.forEach(tags, (tag) => amqpQuietly(() => channel.cancel(tag)), { discard: true })
-      )
-      yield* untilChannelClosed(channel)
-    }).pipe(
-      Effect.scoped,
-      Effect.tapCause((cause) => Effect.logWarning("Dead-letter consumers stopped", cause)),
-      Effect.ignore
-    )
-
-  yield* broker.sessions.pipe(Stream.runForEach((session) => consumeAll(session.connection)), Effect.forkScoped)
+  for (const spec of allQueues) {
+    const queue = deadLetterQueueName(spec.name)
+    yield* broker.consume(queue, { prefetch: 10, concurrency: 2 }, handle(queue)).pipe(Effect.forkScoped)
+  }
 }))

@@ -219,7 +219,8 @@ export class OutboxRelay extends Context.Service<OutboxRelay, {
 
   /**
    * Runs the relay in the background for as long as the enclosing scope: whenever a row is
-   * enqueued (NOTIFY), on every poll tick, and whenever RabbitMQ (re)connects.
+   * enqueued (NOTIFY), on every poll tick, and whenever the transport becomes ready (RabbitMQ
+   * (re)connects).
    */
   static readonly layerRunning = Layer.effectDiscard(Effect.gen(function*() {
     const relay = yield* OutboxRelay
@@ -240,7 +241,7 @@ export class OutboxRelay extends Context.Service<OutboxRelay, {
         Effect.forkScoped
       )
     }
-    yield* broker.sessions.pipe(Stream.runForEach(() => wake), Effect.forkScoped)
+    yield* broker.readiness.pipe(Stream.runForEach(() => wake), Effect.forkScoped)
     yield* wake.pipe(Effect.repeat(Schedule.spaced(settings.pollInterval)), Effect.forkScoped)
 
     yield* Queue.take(wakeUps).pipe(

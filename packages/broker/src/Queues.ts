@@ -1,9 +1,9 @@
 /**
- * The RabbitMQ topology of CueBX: thirteen logical queues, the Python service's twelve plus
- * CueBX's own `sales_inquiry_emails`, each a triplet of main queue, retry queue (messages wait
- * there for the retry delay, then go back to the main queue) and dead-letter queue. Everything
- * goes through the default exchange with the queue name as routing key. Message types (a queue
- * and its payload schema) live with the domains that publish and handle them.
+ * The RabbitMQ topology of CueBX: fourteen logical queues, the Python service's twelve plus
+ * CueBX's own `sales_inquiry_emails` and `stripe_customers`, each a triplet of main queue, retry
+ * queue (messages wait there for the retry delay, then go back to the main queue) and dead-letter
+ * queue. Everything goes through the default exchange with the queue name as routing key. Message
+ * types (a queue and its payload schema) live with the domains that publish and handle them.
  */
 import { Config, Duration, Option } from "effect"
 
@@ -33,6 +33,7 @@ export const Queues = {
   stripeSubscriptionUpdated: queue("stripe_subscription_updated", "60 seconds", 5),
   stripeSubscriptionDeleted: queue("stripe_subscription_deleted", "60 seconds", 5),
   stripePaymentFailed: queue("stripe_payment_failed", "60 seconds", 3),
+  stripeCustomers: queue("stripe_customers", "60 seconds", 5),
   usageCommits: queue("usage_commits", "30 seconds", 3),
   careerUsageCommits: queue("career_usage_commits", "30 seconds", 3)
 } as const

@@ -26,10 +26,10 @@ const scriptedBroker = (
     Broker,
     Broker.of({
       publish: (message) => behaviour(message).pipe(Effect.andThen(Effect.sync(() => published.push(message)))),
-      sessions: Stream.never,
+      consume: () => Effect.never,
+      readiness: Stream.never,
       isReady: Effect.succeed(true),
-      effectiveSpec: (spec) => spec,
-      queueName: (logical) => logical
+      effectiveSpec: (spec) => spec
     })
   )
 

@@ -1,13 +1,15 @@
 /**
  * Refuses to start a production process with an insecure configuration: example or short
- * secrets, the default admin password, per-process backends, DEBUG, wildcard CORS with
- * credentials, or no explicit database. Every offending variable is named in one message.
+ * secrets, the default admin password, per-process backends or embedded infrastructure, DEBUG,
+ * wildcard CORS with credentials, or no explicit database. Every offending variable is named in
+ * one message.
  */
 import { Config, Data, Effect, Layer, Option, Redacted } from "effect"
 import { QuotaCacheBackend, RateLimitBackend } from "./Backends.ts"
 import { CorsSettings } from "./Cors.ts"
 import { ExplicitDatabaseUrl } from "./Database.ts"
 import { AppInfo } from "./Environment.ts"
+import { InfraModeSetting } from "./Infrastructure.ts"
 import { AdminPassword, minimumSecretBytes, signingSecrets } from "./Secrets.ts"
 
 export class InsecureConfiguration extends Data.TaggedError("InsecureConfiguration")<{
@@ -42,6 +44,10 @@ export const productionProblems: Effect.Effect<ReadonlyArray<string>, Config.Con
   const app = yield* AppInfo
   if (app.environment !== "production") return []
   const problems = yield* secretProblems
+  const infra = yield* InfraModeSetting
+  if (infra !== "external") {
+    problems.push(`CUEBX_INFRA is '${infra}' (production runs only on configured servers: use 'external')`)
+  }
   if ((yield* RateLimitBackend) === "memory") problems.push("RATE_LIMIT_BACKEND is 'memory' (use 'redis')")
   if ((yield* QuotaCacheBackend) === "memory") problems.push("QUOTA_CACHE_BACKEND is 'memory' (use 'redis')")
   if (app.debug) problems.push("DEBUG is on")

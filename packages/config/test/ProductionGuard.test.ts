@@ -93,6 +93,17 @@ describe("production guard", () => {
       ])
     }))
 
+  it.effect("refuses embedded infrastructure and auto (which may embed a part), accepts external", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* problemsWith({ ...secureProduction, CUEBX_INFRA: "embedded" }), [
+        "CUEBX_INFRA is 'embedded' (production runs only on configured servers: use 'external')"
+      ])
+      assert.deepStrictEqual(yield* problemsWith({ ...secureProduction, CUEBX_INFRA: "auto" }), [
+        "CUEBX_INFRA is 'auto' (production runs only on configured servers: use 'external')"
+      ])
+      assert.deepStrictEqual(yield* problemsWith({ ...secureProduction, CUEBX_INFRA: "external" }), [])
+    }))
+
   it.effect("refuses DEBUG", () =>
     Effect.gen(function*() {
       assert.deepStrictEqual(yield* problemsWith({ ...secureProduction, DEBUG: "1" }), ["DEBUG is on"])

@@ -4,8 +4,8 @@
  */
 import { DatabaseUrl } from "@cuebx/config"
 import { PgClient } from "@effect/sql-pg"
-import { Config, Effect, Layer, Redacted, String } from "effect"
-import { SqlClient } from "effect/sql"
+import { Config, Effect, Layer, Redacted, Schema, String } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
 
 export const DatabaseSettings = Config.all({
   url: DatabaseUrl,
@@ -37,8 +37,12 @@ export const DatabaseLive = Layer.unwrap(Effect.gen(function*() {
 /** `SELECT 1`, for health checks. */
 export const pingDatabase = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const rows = yield* sql<{ readonly ok: number }>`SELECT 1 AS ok`
-  return rows[0]?.ok === 1
+  const { ok } = yield* SqlSchema.findOne({
+    Request: Schema.Void,
+    Result: Schema.Struct({ ok: Schema.Number }),
+    execute: () => sql`SELECT 1 AS ok`
+  })(undefined).pipe(Effect.catchTag("NoSuchElementError", () => Effect.succeed({ ok: 0 })))
+  return ok === 1
 })
 
 /** The database name and a URL for the server's `postgres` maintenance database. */
@@ -86,7 +90,8 @@ export const dropDatabase = (url: Redacted.Redacted<string>) =>
 /** The databases on the server of `url` whose names start with `prefix`. */
 export const listDatabases = (url: Redacted.Redacted<string>, prefix: string) =>
   withMaintenanceClient(url, (sql) =>
-    sql<{ readonly datname: string }>`
-      SELECT datname FROM pg_database WHERE starts_with(datname, ${prefix}) ORDER BY datname`.pipe(
-      Effect.map((rows) => rows.map((row) => row.datname))
-    ))
+    SqlSchema.findAll({
+      Request: Schema.String,
+      Result: Schema.Struct({ datname: Schema.String }),
+      execute: (start) => sql`SELECT datname FROM pg_database WHERE starts_with(datname, ${start}) ORDER BY datname`
+    })(prefix).pipe(Effect.map((rows) => rows.map((row) => row.datname))))

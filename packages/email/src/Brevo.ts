@@ -1,13 +1,15 @@
 /**
  * Delivery of one rendered email through Brevo's transactional API (`POST /smtp/email`), with
  * the outcome classified for the caller: `EmailRejected` (permanent, dead-letter at once) or
- * `EmailDeliveryFailed` (transient, retry). Rendering and retrying are not its business. It
- * requires the program's `HttpClient` (tracing and the backstop timeout are set there).
+ * `EmailDeliveryFailed` (transient, retry), or, on a development machine without a Brevo key, to
+ * the mail folder. Rendering and retrying are not its business. It requires the program's
+ * `HttpClient` (tracing and the backstop timeout are set there) and file system.
  */
 import { describeRequestFailure } from "@cuebx/observability"
-import { Context, Data, Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { Context, Data, Duration, Effect, type FileSystem, Layer, type Path, Redacted, Schema } from "effect"
 import { Headers, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
-import { BrevoSettings } from "./EmailSettings.ts"
+import { BrevoSettings, EmailDelivery } from "./EmailSettings.ts"
+import { makeMailFolder } from "./MailFolder.ts"
 
 export interface EmailRecipient {
   readonly email: string
@@ -131,7 +133,23 @@ export class Brevo extends Context.Service<Brevo, {
       })
     )
 
+  /** Writes every email to `directory` instead of sending it (development without a Brevo key). */
+  static readonly layerMailFolder = (directory: string) =>
+    Layer.effect(
+      Brevo,
+      Effect.map(makeMailFolder(directory), (write) =>
+        Brevo.of({
+          send: (email) => Effect.map(write(email), (messageId) => ({ messageId }))
+        }))
+    )
+
+  /** Brevo, or the mail folder while `BREVO_API_KEY` is unset outside production (`EmailDelivery`). */
   static readonly layer = Layer.unwrap(Effect.gen(function*() {
-    return Brevo.layerFromSettings(yield* BrevoSettings)
+    const delivery = yield* EmailDelivery
+    const chosen: Layer.Layer<Brevo, never, HttpClient.HttpClient | FileSystem.FileSystem | Path.Path> =
+      delivery._tag === "MailFolder"
+        ? Brevo.layerMailFolder(delivery.directory)
+        : Brevo.layerFromSettings(yield* BrevoSettings)
+    return chosen
   }))
 }

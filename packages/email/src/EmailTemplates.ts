@@ -6,5 +6,13 @@
 export * from "./templates/AccountEmails.ts"
 export * from "./templates/AlertEmails.ts"
 export * from "./templates/BillingEmails.ts"
-export { type AlertContext, escapeHtml, type RenderedTemplate, type TemplateContext } from "./templates/EmailLayout.ts"
+export {
+  type AlertContext,
+  escapeHtml,
+  html,
+  type HtmlValue,
+  type RenderedTemplate,
+  SafeHtml,
+  type TemplateContext
+} from "./templates/EmailLayout.ts"
 export * from "./templates/WorkspaceEmails.ts"

@@ -1,4 +1,5 @@
 import { type FakeHttpServer, freePort, makeFakeHttpServer } from "@cuebx/testing"
+import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Duration, Effect, Layer, Redacted, Tracer } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
@@ -19,7 +20,7 @@ class FakeBrevo extends Context.Service<FakeBrevo, FakeHttpServer>()("test/FakeB
 const BrevoAgainstFake = Layer.unwrap(Effect.gen(function*() {
   const fake = yield* FakeBrevo
   return Brevo.layer.pipe(
-    Layer.provide(FetchHttpClient.layer),
+    Layer.provide(Layer.mergeAll(FetchHttpClient.layer, NodeServices.layer)),
     Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
       BREVO_API_KEY: apiKey,
       BREVO_BASE_URL: `${fake.url}/v3`,

@@ -5,6 +5,7 @@
  */
 import { MessageSecrets, PermanentFailure, type QueueHandler } from "@cuebx/broker"
 import { type FakeHttpServer, makeFakeHttpServer } from "@cuebx/testing"
+import { NodeServices } from "@effect/platform-node"
 import { assert, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
@@ -24,7 +25,10 @@ class FakeBrevo extends Context.Service<FakeBrevo, FakeHttpServer>()("test/FakeB
 // The real Brevo client and secrets, configured through Config like in the worker.
 const ConsumerTest = Layer.unwrap(Effect.gen(function*() {
   const fake = yield* FakeBrevo
-  return Layer.mergeAll(Brevo.layer.pipe(Layer.provide(FetchHttpClient.layer)), MessageSecrets.layer).pipe(
+  return Layer.mergeAll(
+    Brevo.layer.pipe(Layer.provide(Layer.mergeAll(FetchHttpClient.layer, NodeServices.layer))),
+    MessageSecrets.layer
+  ).pipe(
     Layer.provideMerge(ConfigProvider.layer(ConfigProvider.fromUnknown({
       BREVO_API_KEY: "xkeysib-test-key",
       BREVO_BASE_URL: `${fake.url}/v3`,

@@ -11,15 +11,18 @@ import { RateLimitFailOpen } from "./RateLimitConfig.ts"
 import { redisScript } from "./RedisScript.ts"
 import {
   decide,
+  decideAll,
   makeMemoryStore,
   peekDecision,
   type RateLimitDecision,
   type RateLimitRule,
   ruleMillis,
+  slidingWindowAllScript,
   slidingWindowScript
 } from "./SlidingWindow.ts"
 
 const script = redisScript(slidingWindowScript)
+const scriptAll = redisScript(slidingWindowAllScript)
 
 /** Redis keys live under this namespace (after the deployment's `REDIS_KEY_PREFIX`). */
 export const redisKeyNamespace = "rate_limit:"
@@ -36,6 +39,46 @@ const parseReply = (reply: unknown) =>
     Effect.catchTag("SchemaError", () =>
       Effect.die(new Error(`Unexpected rate-limit script reply: ${JSON.stringify(reply)}`)))
   )
+
+const AllReply = Schema.Array(Schema.Int)
+
+/** `slidingWindowAllScript`'s reply for `count` buckets; another shape is a bug, as above. */
+const parseAllReply = (reply: unknown, count: number) =>
+  Schema.decodeUnknownEffect(AllReply)(reply).pipe(
+    Effect.flatMap((values) =>
+      values.length === 1 + 4 * count
+        ? Effect.succeed(Array.from({ length: count }, (_, index) => {
+          const [admits, previous, current, elapsedMs] = values.slice(1 + 4 * index, 5 + 4 * index) as [
+            number,
+            number,
+            number,
+            number
+          ]
+          return { admits: admits === 1, before: { previous, current }, elapsedMs }
+        }))
+        : Effect.die(new Error(`Unexpected rate-limit script reply: ${JSON.stringify(reply)}`))
+    ),
+    Effect.catchTag("SchemaError", () =>
+      Effect.die(new Error(`Unexpected rate-limit script reply: ${JSON.stringify(reply)}`)))
+  )
+
+/** A bucket and its rule, for `consumeAll`. */
+export interface KeyedRule {
+  readonly key: string
+  readonly rule: RateLimitRule
+}
+
+interface Bucket {
+  readonly key: string
+  readonly limit: number
+  readonly windowMs: number
+}
+
+const bucketsOf = (rules: ReadonlyArray<KeyedRule>, namespace: string) =>
+  Effect.forEach(rules, ({ key, rule }): Effect.Effect<Bucket> => {
+    const millis = ruleMillis(rule)
+    return millis === undefined ? invalidRule(rule) : Effect.succeed({ key: namespace + key, ...millis })
+  })
 
 const StoredCounts = Schema.Tuple([
   Schema.NullOr(Schema.FiniteFromString),
@@ -63,6 +106,11 @@ export class RateLimiter extends Context.Service<RateLimiter, {
    * is refused while its key is over the limit but counted only once it has failed.
    */
   peek(key: string, rule: RateLimitRule): Effect.Effect<RateLimitDecision>
+  /**
+   * A request that must pass several rules at once (say, per minute and per day): admitted only
+   * if every one admits it, and then counted in all of them, atomically; one decision per rule.
+   */
+  consumeAll(rules: ReadonlyArray<KeyedRule>): Effect.Effect<ReadonlyArray<RateLimitDecision>>
 }>()("@cuebx/ratelimit/RateLimiter") {
   /** One in-process store for the layer's lifetime, on the `Clock` (so `TestClock` drives it). */
   static readonly layerMemory = Layer.sync(RateLimiter, () => {
@@ -79,7 +127,12 @@ export class RateLimiter extends Context.Service<RateLimiter, {
       const now = Math.floor(yield* Clock.currentTimeMillis)
       return store.peek(key, millis.limit, millis.windowMs, now)
     })
-    return RateLimiter.of({ consume, peek })
+    const consumeAll = Effect.fnUntraced(function*(rules: ReadonlyArray<KeyedRule>) {
+      const buckets = yield* bucketsOf(rules, "")
+      const now = Math.floor(yield* Clock.currentTimeMillis)
+      return store.consumeAll(buckets, now)
+    })
+    return RateLimiter.of({ consume, peek, consumeAll })
   })
 
   /**
@@ -130,7 +183,33 @@ export class RateLimiter extends Context.Service<RateLimiter, {
           Effect.catchTag("RedisError", unavailable(limit, windowMs))
         )
       })
-      return RateLimiter.of({ consume, peek })
+      // Untraced: it runs on every metered request.
+      const consumeAll = Effect.fnUntraced(function*(rules: ReadonlyArray<KeyedRule>) {
+        const buckets = yield* bucketsOf(rules, redisKeyNamespace)
+        if (buckets.length === 0) return []
+        const now = Math.floor(yield* Clock.currentTimeMillis)
+        return yield* redis.use((client) =>
+          scriptAll.run(
+            client,
+            buckets.map((bucket) => bucket.key),
+            [now, ...buckets.flatMap((bucket) => [bucket.windowMs, bucket.limit])]
+          )
+        ).pipe(
+          Effect.flatMap((reply) => parseAllReply(reply, buckets.length)),
+          Effect.map((standings) =>
+            decideAll(standings.map((standing, index) => ({
+              ...standing,
+              limit: buckets[index]!.limit,
+              windowMs: buckets[index]!.windowMs
+            })))
+          ),
+          Effect.catchTag(
+            "RedisError",
+            (error) => Effect.forEach(buckets, (bucket) => unavailable(bucket.limit, bucket.windowMs)(error))
+          )
+        )
+      })
+      return RateLimiter.of({ consume, peek, consumeAll })
     })
   )
 

@@ -93,6 +93,36 @@ export const decide = (
   }
 }
 
+/** One rule of a request that must pass several (`consumeAll`), and how its window stands. */
+export interface RuleStanding {
+  readonly limit: number
+  readonly windowMs: number
+  readonly elapsedMs: number
+  readonly before: Pick<WindowCounts, "current" | "previous">
+  readonly admits: boolean
+}
+
+/**
+ * The decisions for a request that must pass every rule: counted in each window only when all of
+ * them admit it. A window that admits a request another window refuses says so (`allowed`), with
+ * what it has left without this request.
+ */
+export const decideAll = (standings: ReadonlyArray<RuleStanding>): ReadonlyArray<RateLimitDecision> => {
+  const admitted = standings.every((standing) => standing.admits)
+  return standings.map(({ admits: thisAdmits, before, elapsedMs, limit, windowMs }) => {
+    if (admitted || !thisAdmits) return decide(limit, windowMs, elapsedMs, before, admitted)
+    const used = before.previous * (windowMs - elapsedMs) + before.current * windowMs
+    const resetMs = before.current > 0 ? 2 * windowMs - elapsedMs : before.previous > 0 ? windowMs - elapsedMs : 0
+    return {
+      allowed: true,
+      limit,
+      remaining: Math.max(0, Math.floor((limit * windowMs - used) / windowMs)),
+      retryAfterSeconds: 0,
+      resetSeconds: Math.ceil(resetMs / 1000)
+    }
+  })
+}
+
 /**
  * KEYS[1] = the bucket (a hash: w = window index, c = current count, p = previous count);
  * ARGV = now (ms), window (ms), limit. Returns { allowed, previous, current, elapsed } with the
@@ -128,6 +158,57 @@ end
 return { allowed, previous, current, elapsed }
 `
 
+/**
+ * `slidingWindowScript` for a request that must pass several buckets at once: KEYS = the buckets,
+ * ARGV = now (ms), then window (ms) and limit of each bucket. Counts the request in every bucket
+ * only when all of them admit it. Returns { all admitted, then per bucket: admits, previous,
+ * current, elapsed } with the counts as they were before this request.
+ */
+export const slidingWindowAllScript = `
+local now = tonumber(ARGV[1])
+local reply = { 1 }
+local states = {}
+for i = 1, #KEYS do
+  local size = tonumber(ARGV[2 * i])
+  local limit = tonumber(ARGV[2 * i + 1])
+  local index = math.floor(now / size)
+  local stored = redis.call('HMGET', KEYS[i], 'w', 'c', 'p')
+  local w = tonumber(stored[1])
+  local current = tonumber(stored[2]) or 0
+  local previous = tonumber(stored[3]) or 0
+  if w == nil or w < index - 1 then
+    w = index
+    current = 0
+    previous = 0
+  elseif w == index - 1 then
+    w = index
+    previous = current
+    current = 0
+  end
+  local elapsed = now - w * size
+  if elapsed < 0 then elapsed = 0 end
+  local admits = 0
+  if previous * (size - elapsed) + (current + 1) * size <= limit * size then
+    admits = 1
+  else
+    reply[1] = 0
+  end
+  states[i] = { w, current, previous, elapsed, size }
+  table.insert(reply, admits)
+  table.insert(reply, previous)
+  table.insert(reply, current)
+  table.insert(reply, elapsed)
+end
+if reply[1] == 1 then
+  for i = 1, #KEYS do
+    local state = states[i]
+    redis.call('HSET', KEYS[i], 'w', state[1], 'c', state[2] + 1, 'p', state[3])
+    redis.call('PEXPIRE', KEYS[i], 2 * state[5] - state[4])
+  end
+end
+return reply
+`
+
 interface Entry extends WindowCounts {
   readonly expiresAt: number
 }
@@ -137,6 +218,11 @@ export interface MemoryStore {
   consume(key: string, limit: number, windowMs: number, nowMs: number): RateLimitDecision
   /** What `consume` would decide now, without counting anything. */
   peek(key: string, limit: number, windowMs: number, nowMs: number): RateLimitDecision
+  /** A request that must pass every rule: counted in each bucket only when all of them admit it. */
+  consumeAll(
+    rules: ReadonlyArray<{ readonly key: string; readonly limit: number; readonly windowMs: number }>,
+    nowMs: number
+  ): ReadonlyArray<RateLimitDecision>
   readonly size: number
 }
 
@@ -181,6 +267,33 @@ export const makeMemoryStore = (sweepIntervalMs = 60_000): MemoryStore => {
     },
     peek(key, limit, windowMs, nowMs) {
       return peekDecision(entries.get(key), limit, windowMs, nowMs)
+    },
+    consumeAll(rules, nowMs) {
+      sweep(nowMs)
+      const standings = rules.map(({ key, limit, windowMs }) => {
+        const counts = roll(entries.get(key), Math.floor(nowMs / windowMs))
+        const elapsedMs = elapsedIn(counts, windowMs, nowMs)
+        return {
+          key,
+          counts,
+          limit,
+          windowMs,
+          elapsedMs,
+          before: counts,
+          admits: admits(limit, windowMs, elapsedMs, counts)
+        }
+      })
+      if (standings.every((standing) => standing.admits)) {
+        for (const { counts, elapsedMs, key, windowMs } of standings) {
+          entries.set(key, {
+            window: counts.window,
+            current: counts.current + 1,
+            previous: counts.previous,
+            expiresAt: nowMs + 2 * windowMs - elapsedMs
+          })
+        }
+      }
+      return decideAll(standings)
     },
     get size() {
       return entries.size

@@ -3,13 +3,14 @@
  * so several deployments or test runs can share one server. Domain code builds its own commands
  * on `client`; this service owns connecting, health, reporting connection trouble and shutdown.
  */
+import { developmentRedisUrl } from "@cuebx/config"
 import { Clock, Config, Context, Data, Duration, Effect, FiberSet, Layer, Redacted } from "effect"
 import { Redis as IoRedis } from "ioredis"
 
 export class RedisError extends Data.TaggedError("RedisError")<{ readonly cause: unknown }> {}
 
 export const RedisSettings = Config.all({
-  url: Config.Redacted("REDIS_URL").pipe(Config.withDefault(Redacted.make("redis://localhost:6379/0"))),
+  url: Config.Redacted("REDIS_URL").pipe(Config.withDefault(Redacted.make(developmentRedisUrl))),
   keyPrefix: Config.String("REDIS_KEY_PREFIX").pipe(Config.withDefault("cuebx:")),
   commandTimeout: Config.Duration("REDIS_COMMAND_TIMEOUT").pipe(Config.withDefault(Duration.seconds(2)))
 })

@@ -1,1 +1,2 @@
+export * from "./KeyValueStore.ts"
 export * from "./Redis.ts"
