@@ -5,11 +5,20 @@
  * `dlq list` / `dlq replay` (inspect and replay dead letters).
  */
 import { toDlqMessage } from "@cuebx/admin"
-import { type CatalogueDiff, diffSummary, type FieldChange, PlanCatalogue, type PlanDiff } from "@cuebx/billing"
+import {
+  type CatalogueDiff,
+  diffSummary,
+  type FieldChange,
+  PlanAdmin,
+  PlanAdminRepo,
+  PlanCatalogue,
+  type PlanDiff,
+  StripeGateway
+} from "@cuebx/billing"
 import { Broker, type DeadLetter, DeadLetters } from "@cuebx/broker"
-import { DatabaseUrl, ProductionGuard } from "@cuebx/config"
+import { DatabaseUrl, Infrastructure, ProductionGuard } from "@cuebx/config"
 import { CuebxApi, DlqMessage, formatAmount } from "@cuebx/contract"
-import { DatabaseLive, ensureDatabase, runMigrations } from "@cuebx/db"
+import { DatabaseLive, ensureDatabase, ProgramDatabase, runMigrations } from "@cuebx/db"
 import { Console, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { OpenApi } from "effect/http-api"
@@ -18,6 +27,11 @@ const migrate = Command.make(
   "migrate",
   {},
   Effect.fn("cli.migrate")(function*() {
+    if ((yield* Infrastructure).database === "embedded") {
+      // The embedded database is created and migrated whenever it starts.
+      yield* Effect.provide(Effect.void, ProgramDatabase)
+      return yield* Console.log("The embedded database is up to date.")
+    }
     const url = yield* DatabaseUrl
     if (yield* ensureDatabase(url)) yield* Console.log("Created the database.")
     const applied = yield* runMigrations.pipe(Effect.provide(DatabaseLive))
@@ -89,10 +103,14 @@ const syncPlans = Command.make(
     file: Flag.File("file").pipe(
       Flag.withDescription("A catalogue file instead of the packaged plans.json"),
       Flag.optional
+    ),
+    stripe: Flag.Boolean("stripe").pipe(
+      Flag.withDescription("Then create the Stripe products and prices the paid plans miss (STRIPE_API_KEY)"),
+      Flag.withDefault(false)
     )
   },
   Effect.fn("cli.syncPlans")(
-    function*({ dryRun, missingOnly, file }) {
+    function*({ dryRun, missingOnly, file, stripe }) {
       const catalogue = yield* PlanCatalogue
       const options = {
         mode: missingOnly ? "missingOnly" as const : "full" as const,
@@ -100,13 +118,27 @@ const syncPlans = Command.make(
       }
       const diff = yield* dryRun ? catalogue.diff(options) : catalogue.sync(options)
       yield* Console.log(describeDiff(diff, dryRun))
+      if (!stripe) return
+      if (dryRun) return yield* Console.log("Stripe: nothing is created in a dry run")
+      const created = yield* (yield* PlanAdmin).syncStripe
+      yield* Console.log(
+        created.length === 0
+          ? "Stripe: every paid plan has its product and prices"
+          : ["Stripe:", ...created].join("\n")
+      )
     },
     Effect.mapError((error) => error.message),
-    Effect.provide(PlanCatalogue.layer.pipe(Layer.provideMerge(DatabaseLive))),
+    Effect.provide(
+      Layer.mergeAll(PlanCatalogue.layer, PlanAdmin.layer).pipe(
+        Layer.provide(Layer.mergeAll(PlanAdminRepo.layer, StripeGateway.layer)),
+        Layer.provideMerge(ProgramDatabase)
+      )
+    ),
     Effect.provide(ProductionGuard)
   )
 ).pipe(Command.withDescription(
-  "Sync plans from plans.json and create missing pricing rules and feature costs (existing ones are kept)"
+  "Sync plans from plans.json and create missing pricing rules and feature costs (existing ones are kept); " +
+    "--stripe also creates the missing Stripe products and prices"
 ))
 
 const openapi = Command.make(
@@ -139,14 +171,17 @@ const dlqList = Command.make(
       Flag.withDefault(false)
     )
   },
-  Effect.fn("cli.dlq.list")(function*({ queue, status, limit, json }) {
-    const deadLetters = yield* DeadLetters
-    const page = yield* deadLetters.list({ queue: Option.getOrUndefined(queue), status, limit, offset: 0 })
-    for (const row of page.items) {
-      yield* Console.log(json ? encodeDlqMessage(toDlqMessage(row)) : describeDeadLetter(row))
-    }
-    if (!json) yield* Console.log(`${page.items.length} of ${page.total} ${status} dead letters`)
-  }, Effect.provide(DeadLetters.layer.pipe(Layer.provide(Broker.layerUnavailable), Layer.provideMerge(DatabaseLive))))
+  Effect.fn("cli.dlq.list")(
+    function*({ queue, status, limit, json }) {
+      const deadLetters = yield* DeadLetters
+      const page = yield* deadLetters.list({ queue: Option.getOrUndefined(queue), status, limit, offset: 0 })
+      for (const row of page.items) {
+        yield* Console.log(json ? encodeDlqMessage(toDlqMessage(row)) : describeDeadLetter(row))
+      }
+      if (!json) yield* Console.log(`${page.items.length} of ${page.total} ${status} dead letters`)
+    },
+    Effect.provide(DeadLetters.layer.pipe(Layer.provide(Broker.layerUnavailable), Layer.provideMerge(ProgramDatabase)))
+  )
 ).pipe(Command.withDescription("List dead letters, newest first"))
 
 const dlqReplay = Command.make(
@@ -162,7 +197,7 @@ const dlqReplay = Command.make(
       })
     )
     yield* Console.log(`Replayed ${row.id} to ${row.originalQueue}.`)
-  }, Effect.provide(DeadLetters.layer.pipe(Layer.provide(Broker.layerConnected), Layer.provideMerge(DatabaseLive))))
+  }, Effect.provide(DeadLetters.layer.pipe(Layer.provide(Broker.layerChosen), Layer.provideMerge(ProgramDatabase))))
 ).pipe(Command.withDescription("Publish a pending dead letter again to its queue, then mark it retried"))
 
 const dlq = Command.make("dlq").pipe(

@@ -4,20 +4,45 @@
  * program runs it; the API runs it too when `ENABLE_SCHEDULER` is on.
  */
 import { cleanupExpiredSessionsJob, purgeDeletedUsersJob, UsersRepo } from "@cuebx/auth"
-import { outboxCleanupJob } from "@cuebx/broker"
+import {
+  expireSubscriptionsJob,
+  type StripeGateway,
+  type SubscriptionsRepo,
+  type SubscriptionState
+} from "@cuebx/billing"
+import { Outbox, outboxCleanupJob } from "@cuebx/broker"
 import type { Job } from "@cuebx/jobs"
-import { expireInvitationsJob, InvitationsRepo } from "@cuebx/workspaces"
+import { expirePendingCareerUsageJob, expirePendingUsageJob, UsageExpiry } from "@cuebx/usage"
+import { BillingSyncWithWorkspaces, expireInvitationsJob, InvitationsRepo } from "@cuebx/workspaces"
 import { Layer } from "effect"
 import type { SqlClient } from "effect/sql"
 
 // Type the list with the union of the services its jobs need: TypeScript does not infer it from
-// a mixed list. Later domains add their jobs (usage expiry) here, and their services below.
-export const scheduledJobs: ReadonlyArray<Job<SqlClient.SqlClient | UsersRepo | InvitationsRepo>> = [
+// a mixed list. Later domains add their jobs here, and their services below.
+export const scheduledJobs: ReadonlyArray<
+  Job<
+    | SqlClient.SqlClient
+    | UsersRepo
+    | InvitationsRepo
+    | UsageExpiry
+    | SubscriptionsRepo
+    | StripeGateway
+    | SubscriptionState
+  >
+> = [
   outboxCleanupJob,
   purgeDeletedUsersJob,
   cleanupExpiredSessionsJob,
-  expireInvitationsJob
+  expireInvitationsJob,
+  expirePendingUsageJob,
+  expirePendingCareerUsageJob,
+  expireSubscriptionsJob
 ]
 
 /** The services the jobs need beyond the database. */
-export const ScheduledJobServices = Layer.mergeAll(UsersRepo.layer, InvitationsRepo.layer)
+export const ScheduledJobServices = Layer.mergeAll(
+  UsersRepo.layer,
+  InvitationsRepo.layer,
+  UsageExpiry.layer,
+  BillingSyncWithWorkspaces.pipe(Layer.provide(Outbox.layer))
+)

@@ -1,9 +1,52 @@
 /**
- * Billing configuration: the Stripe price ids of the paid plans, under the reference's variable
- * names. The catalogue names a price by its variable (`stripe_price_id_env`); `resolveStripePriceId`
- * turns that name into the configured id and refuses names it does not know.
+ * Billing configuration: how to reach Stripe (key, base URL, retries, webhook secret) and the
+ * Stripe price ids of the paid plans, under the reference's variable names. The catalogue names a
+ * price by its variable (`stripe_price_id_env`); `resolveStripePriceId` turns that name into the
+ * configured id and refuses names it does not know.
  */
-import { Config, Data, Effect } from "effect"
+import { StripeApiKey, StripeWebhookSecret } from "@cuebx/config"
+import { Config, ConfigProvider, Data, Duration, Effect, Option } from "effect"
+
+/** Where the Stripe client sends its requests: `STRIPE_API_BASE_URL` split as the client wants it. */
+export interface StripeAddress {
+  readonly protocol: "http" | "https"
+  readonly host: string
+  readonly port: string
+}
+
+const parseAddress = (url: string): Option.Option<StripeAddress> => {
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return Option.none()
+    const protocol = parsed.protocol === "http:" ? "http" : "https"
+    return Option.some({ protocol, host: parsed.hostname, port: parsed.port || (protocol === "http" ? "80" : "443") })
+  } catch {
+    return Option.none()
+  }
+}
+
+export const StripeSettings = Config.all({
+  apiKey: StripeApiKey.config,
+  webhookSecret: StripeWebhookSecret.config,
+  address: Config.String("STRIPE_API_BASE_URL").pipe(
+    Config.withDefault("https://api.stripe.com"),
+    Config.mapEffect((url) =>
+      Option.match(parseAddress(url), {
+        onNone: () =>
+          Effect.fail(
+            new Config.ConfigError(
+              new ConfigProvider.SourceError({ message: `STRIPE_API_BASE_URL is not an http(s) URL: ${url}` })
+            )
+          ),
+        onSome: Effect.succeed
+      })
+    )
+  ),
+  /** Network failures and Stripe's 5xx are retried this many times, with the same idempotency key. */
+  maxNetworkRetries: Config.Int("STRIPE_MAX_NETWORK_RETRIES").pipe(Config.withDefault(2)),
+  timeout: Config.Duration("STRIPE_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
+})
+export type StripeSettings = Config.Success<typeof StripeSettings>
 
 export const stripePriceEnvNames = [
   "STRIPE_CUBEX_API_PRICE_BASIC",

@@ -60,6 +60,10 @@ export const planJson = (sql: SqlClient.SqlClient, alias: string) =>
     })`
   )
 
+/** Paid, active, not deleted, with a Stripe price to sell: the reference's "available for purchase". */
+export const isPurchasable = (plan: Plan): boolean =>
+  plan.type === "paid" && plan.isActive && (plan.stripePriceId !== null || plan.seatStripePriceId !== null)
+
 /** No active plan with this id (of any product). */
 export class PlanNotFound extends Schema.TaggedError<PlanNotFound>()("PlanNotFound", {
   planId: Schema.String,
@@ -79,6 +83,10 @@ export class Plans extends Context.Service<Plans, {
   findActive(product: ProductType, planId: string): Effect.Effect<Plan, PlanNotFound | PlanOfOtherProduct>
   /** The product's active Free plan, if the catalogue has one. */
   freePlan(product: ProductType): Effect.Effect<Option.Option<Plan>>
+  /** A plan whatever its state (inactive and deleted plans keep their subscribers). */
+  byId(planId: string): Effect.Effect<Option.Option<Plan>>
+  /** The plan of `product` whose base price is this Stripe price, whatever its state. */
+  byStripePrice(product: ProductType, priceId: string): Effect.Effect<Option.Option<Plan>>
 }>()("@cuebx/billing/Plans") {
   static readonly layer = Layer.effect(
     Plans,
@@ -106,6 +114,20 @@ export class Plans extends Context.Service<Plans, {
             ORDER BY rank LIMIT 1`
       })
 
+      const anyById = SqlSchema.findOneOption({
+        Request: Schema.String,
+        Result: Plan,
+        execute: (id) => sql`SELECT * FROM plans WHERE id = ${id}`
+      })
+      const byPrice = SqlSchema.findOneOption({
+        Request: Schema.Struct({ product: ProductType, priceId: Schema.String }),
+        Result: Plan,
+        execute: ({ priceId, product }) =>
+          sql`
+            SELECT * FROM plans WHERE product_type = ${product} AND stripe_price_id = ${priceId}
+            ORDER BY is_deleted, is_active DESC LIMIT 1`
+      })
+
       return Plans.of({
         listActive: Effect.fn("Plans.listActive")(function*(product) {
           return yield* activeOf(product)
@@ -118,6 +140,12 @@ export class Plans extends Context.Service<Plans, {
         }),
         freePlan: Effect.fn("Plans.freePlan")(function*(product) {
           return yield* freeOf(product)
+        }, Effect.orDie),
+        byId: Effect.fn("Plans.byId")(function*(planId) {
+          return yield* anyById(planId)
+        }, Effect.orDie),
+        byStripePrice: Effect.fn("Plans.byStripePrice")(function*(product, priceId) {
+          return yield* byPrice({ product, priceId })
         }, Effect.orDie)
       })
     })

@@ -15,7 +15,7 @@ import { type StoredHolding, type Subscription, SubscriptionsRepo } from "./Subs
  * Whether a subscription still gives its plan: paid up, trialing, or in Stripe's payment grace
  * period (past_due, unpaid), which the reference treated as "no subscription" everywhere.
  */
-const currentStatuses: ReadonlySet<SubscriptionStatus> = new Set(["active", "trialing", "past_due", "unpaid"])
+export const currentStatuses: ReadonlySet<SubscriptionStatus> = new Set(["active", "trialing", "past_due", "unpaid"])
 
 /** A subscription with its plan, the credits used in the period and the plan's allowance. */
 export interface PlanHolding {
@@ -60,6 +60,10 @@ export class Subscriptions extends Context.Service<Subscriptions, {
   currentOfWorkspace(workspaceId: string): Effect.Effect<Option.Option<WorkspaceHolding>>
   /** The user's Career subscription if it is current. */
   currentOfUser(userId: string): Effect.Effect<Option.Option<CareerHolding>>
+  /** One API subscription, current or not (what a change answers with). */
+  workspaceHoldingOf(subscriptionId: string): Effect.Effect<Option.Option<WorkspaceHolding>>
+  /** One Career subscription, current or not. */
+  careerHoldingOf(subscriptionId: string): Effect.Effect<Option.Option<CareerHolding>>
   /** Puts a workspace without a subscription on the API Free plan; run inside the caller's transaction. */
   startFreeApi(workspaceId: string): Effect.Effect<void>
   /**
@@ -82,13 +86,13 @@ export class Subscriptions extends Context.Service<Subscriptions, {
       })
 
       /** A subscription to the product's Free plan (active, one seat, no Stripe); returns its id. */
-      const insertFreeSubscription = (productType: ProductType) =>
+      const insertFreeSubscription = (productType: ProductType, ownerId: string) =>
         Effect.gen(function*() {
           const plan = yield* plans.freePlan(productType)
           if (Option.isNone(plan)) {
             return yield* Effect.die(`the ${productType} Free plan is missing or inactive: run \`cuebx sync-plans\``)
           }
-          return yield* repo.insert({ planId: plan.value.id, productType, status: "active", seatCount: 1 })
+          return yield* repo.insert({ planId: plan.value.id, productType, ownerId, status: "active", seatCount: 1 })
         })
 
       return Subscriptions.of({
@@ -101,15 +105,21 @@ export class Subscriptions extends Context.Service<Subscriptions, {
           const stored = yield* repo.careerHolding(userId)
           return Option.filter(Option.map(stored, careerHolding), (holding) => holding.isCurrent)
         }),
+        workspaceHoldingOf: Effect.fn("Subscriptions.workspaceHoldingOf")(function*(subscriptionId) {
+          return Option.map(yield* repo.holdingOf(subscriptionId), workspaceHolding)
+        }),
+        careerHoldingOf: Effect.fn("Subscriptions.careerHoldingOf")(function*(subscriptionId) {
+          return Option.map(yield* repo.holdingOf(subscriptionId), careerHolding)
+        }),
         startFreeApi: Effect.fn("Subscriptions.startFreeApi")(function*(workspaceId) {
           if (yield* repo.hasApiContext(workspaceId)) return
-          yield* repo.insertApiContext(yield* insertFreeSubscription("API"), workspaceId)
+          yield* repo.insertApiContext(yield* insertFreeSubscription("API", workspaceId), workspaceId)
         }),
         ensureCareer: Effect.fn("Subscriptions.ensureCareer")(function*(userId) {
           yield* inTransaction(Effect.gen(function*() {
             yield* repo.lockCareerOf(userId)
             if (yield* repo.hasCareerContext(userId)) return
-            yield* repo.insertCareerContext(yield* insertFreeSubscription("CAREER"), userId)
+            yield* repo.insertCareerContext(yield* insertFreeSubscription("CAREER", userId), userId)
           }))
           const stored = yield* repo.careerHolding(userId)
           if (Option.isNone(stored)) return yield* Effect.die(`no Career subscription for ${userId} after creating it`)

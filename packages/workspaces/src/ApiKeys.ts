@@ -5,8 +5,8 @@
  * `ApiKeyUsage`, which coalesces the writes. Every time here comes from the `Clock`.
  */
 import { hmacHex } from "@cuebx/config"
-import { transactionWith } from "@cuebx/db"
-import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
+import { announce, transactionWith } from "@cuebx/db"
+import { Context, DateTime, Effect, Layer, Option, type Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomBytes } from "node:crypto"
 import { type ApiKey, ApiKeysRepo } from "./ApiKeysRepo.ts"
@@ -22,6 +22,9 @@ export class ApiKeyNotFound extends Schema.TaggedError<ApiKeyNotFound>()("ApiKey
   workspaceId: Schema.String,
   apiKeyId: Schema.String
 }) {}
+
+/** How a key is stored: the HMAC of the whole key under `OTP_HMAC_SECRET`, as the reference stored it. */
+export const apiKeyHash = (hmacSecret: Redacted.Redacted<string>, secret: string): string => hmacHex(hmacSecret, secret)
 
 /** Usable at `now`: not revoked, not expired. */
 export const isUsable = (key: ApiKey, now: DateTime.Utc): boolean =>
@@ -50,15 +53,18 @@ export class ApiKeys extends Context.Service<ApiKeys, {
   revoke(userId: string, workspaceId: string, keyId: string): Effect.Effect<void, AccessDenied | ApiKeyNotFound>
   /** The usable key a raw secret belongs to, in a workspace not deleted (one indexed lookup by its hash). */
   verify(secret: string): Effect.Effect<Option.Option<ApiKey>>
+  /** The key a raw secret belongs to, in a workspace not deleted, whatever its state (`isUsable` tells). */
+  lookup(secret: string): Effect.Effect<Option.Option<ApiKey>>
 }>()("@cuebx/workspaces/ApiKeys") {
   static readonly layer = Layer.effect(
     ApiKeys,
     Effect.gen(function*() {
-      const inTransaction = transactionWith(yield* SqlClient.SqlClient)
+      const sql = yield* SqlClient.SqlClient
+      const inTransaction = transactionWith(sql)
       const repo = yield* ApiKeysRepo
       const access = yield* WorkspaceAccess
       const settings = yield* WorkspaceSettings
-      const hashSecret = (secret: string) => hmacHex(settings.tokenSecret, secret)
+      const hashSecret = (secret: string) => apiKeyHash(settings.tokenSecret, secret)
 
       return ApiKeys.of({
         create: Effect.fn("ApiKeys.create")(function*(userId, workspaceId, input) {
@@ -94,6 +100,8 @@ export class ApiKeys extends Context.Service<ApiKeys, {
             const key = yield* repo.find(workspaceId, keyId)
             if (Option.isNone(key)) return yield* new ApiKeyNotFound({ workspaceId, apiKeyId: keyId })
             yield* repo.revoke(keyId, yield* DateTime.now)
+            // Processes that cache keys (usage) drop this one as soon as the revocation commits.
+            yield* announce("api_key", keyId).pipe(Effect.provideService(SqlClient.SqlClient, sql))
           }))
         }),
         verify: Effect.fn("ApiKeys.verify")(function*(secret: string) {
@@ -101,6 +109,10 @@ export class ApiKeys extends Context.Service<ApiKeys, {
           const key = yield* repo.findByHash(hashSecret(secret))
           const now = yield* DateTime.now
           return Option.filter(key, (found) => isUsable(found, now))
+        }),
+        lookup: Effect.fn("ApiKeys.lookup")(function*(secret: string) {
+          if (!secret.startsWith(livePrefix) && !secret.startsWith(testPrefix)) return Option.none()
+          return yield* repo.findByHash(hashSecret(secret))
         })
       })
     })

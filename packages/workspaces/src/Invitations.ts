@@ -178,7 +178,8 @@ export class Invitations extends Context.Service<Invitations, {
           })
           yield* outbox.enqueue(WorkspaceInvitationMessage, {
             email: input.email,
-            inviter_name: inviter.fullName,
+            // Never null: an inviter without a name is named by their email (W9-15).
+            inviter_name: inviter.fullName ?? inviter.email,
             workspace_name: workspace.displayName,
             role: role === "admin" ? "Admin" : "Member",
             invitation_link: secrets.seal(invitationUrl),

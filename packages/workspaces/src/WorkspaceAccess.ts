@@ -25,7 +25,15 @@ export const WorkspaceAction = Schema.Literals([
   "invite",
   "revokeInvitation",
   "createApiKey",
-  "revokeApiKey"
+  "revokeApiKey",
+  "checkout",
+  "changeSeats",
+  "cancelSubscription",
+  "reactivate",
+  "previewUpgrade",
+  "upgrade",
+  "viewPayments",
+  "openBillingPortal"
 ])
 export type WorkspaceAction = typeof WorkspaceAction.Type
 
@@ -40,6 +48,8 @@ interface Rule {
 const read: Rule = { minimumRole: "member", disabledMayDo: false, growsWorkspace: false }
 const admin = (growsWorkspace: boolean): Rule => ({ minimumRole: "admin", disabledMayDo: false, growsWorkspace })
 const owner: Rule = { minimumRole: "owner", disabledMayDo: false, growsWorkspace: true }
+/** Billing recovery: what brings a frozen workspace back is allowed on it. */
+const recovery = (minimumRole: MemberRole): Rule => ({ minimumRole, disabledMayDo: false, growsWorkspace: false })
 
 export const workspaceRules: Readonly<Record<WorkspaceAction, Rule>> = {
   view: read,
@@ -57,7 +67,15 @@ export const workspaceRules: Readonly<Record<WorkspaceAction, Rule>> = {
   invite: admin(true),
   revokeInvitation: admin(false),
   createApiKey: admin(true),
-  revokeApiKey: admin(false)
+  revokeApiKey: admin(false),
+  checkout: recovery("admin"),
+  changeSeats: admin(true),
+  cancelSubscription: recovery("owner"),
+  reactivate: recovery("owner"),
+  previewUpgrade: admin(false),
+  upgrade: admin(true),
+  viewPayments: admin(false),
+  openBillingPortal: recovery("admin")
 }
 
 const roleRank: Readonly<Record<MemberRole, number>> = { member: 1, admin: 2, owner: 3 }

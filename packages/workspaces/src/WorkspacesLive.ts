@@ -1,10 +1,11 @@
 /**
- * The workspace services wired together, with the billing services and the user profiles they
- * rely on. Needs the database, the outbox and its secrets, and the request limits of the
- * handlers, from the caller.
+ * The workspace services wired together, with the billing services (Stripe's side included, its
+ * workspaces seam filled here) and the user profiles they rely on. Needs the database, the outbox
+ * and its secrets, the program's HttpClient and the request limits of the handlers, from the
+ * caller. `BillingSyncWithWorkspaces` is the part the worker's Stripe handlers and the billing job need.
  */
 import { UsersRepo } from "@cuebx/auth"
-import { BillingLive } from "@cuebx/billing"
+import { BillingLive, BillingStripeLive, BillingSyncLive } from "@cuebx/billing"
 import { Layer } from "effect"
 import { ApiKeys } from "./ApiKeys.ts"
 import { ApiKeysRepo } from "./ApiKeysRepo.ts"
@@ -14,6 +15,7 @@ import { Members } from "./Members.ts"
 import { Seats } from "./Seats.ts"
 import { SalesInquiries } from "./support/SalesInquiries.ts"
 import { WorkspaceAccess } from "./WorkspaceAccess.ts"
+import { WorkspaceBillingSeam } from "./WorkspaceBillingSeam.ts"
 import { Workspaces } from "./Workspaces.ts"
 import { WorkspacesRepo } from "./WorkspacesRepo.ts"
 import { WorkspaceViews } from "./WorkspaceViews.ts"
@@ -30,10 +32,18 @@ const Policy = Layer.mergeAll(WorkspaceAccess.layer, WorkspaceViews.layer, Seats
   Layer.provideMerge(Repositories)
 )
 
+export const BillingSyncWithWorkspaces = BillingSyncLive.pipe(
+  Layer.provideMerge(WorkspaceBillingSeam),
+  Layer.provideMerge(Repositories)
+)
+
 export const WorkspacesLive = Layer.mergeAll(
   Workspaces.layer,
   Members.layer,
   Invitations.layer,
   ApiKeys.layer,
   SalesInquiries.layer
-).pipe(Layer.provideMerge(Policy))
+).pipe(
+  Layer.provideMerge(BillingStripeLive.pipe(Layer.provideMerge(WorkspaceBillingSeam))),
+  Layer.provideMerge(Policy)
+)

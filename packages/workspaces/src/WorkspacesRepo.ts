@@ -141,6 +141,15 @@ export class WorkspacesRepo extends Context.Service<WorkspacesRepo, {
   markAccountDeleted(userId: string): Effect.Effect<void>
   /** Members and the invitations still pending at `now`, for each of the workspaces. */
   occupancy(workspaceIds: ReadonlyArray<string>, now: DateTime.Utc): Effect.Effect<ReadonlyMap<string, Occupancy>>
+  /** Sets the status; a suspended workspace stays suspended (only support lifts that). Returns whether it changed. */
+  setStatus(id: string, status: "active" | "frozen"): Effect.Effect<boolean>
+  /** Disables enabled members beyond the first `keep` (the owner first, then by joining), marked as billing's doing. */
+  suspendMembersBeyond(workspaceId: string, keep: number): Effect.Effect<void>
+  /** Enables up to `count` members billing suspended, earliest joined first. */
+  restoreSuspendedMembers(workspaceId: string, count: number): Effect.Effect<void>
+  /** Memberships among `ids`, each a membership id or a member's user id. */
+  membershipsAmong(workspaceId: string, ids: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<Membership>>
+  enableMemberships(membershipIds: ReadonlyArray<string>): Effect.Effect<void>
 }>()("@cuebx/workspaces/WorkspacesRepo") {
   static readonly layer = Layer.effect(
     WorkspacesRepo,
@@ -250,8 +259,10 @@ export class WorkspacesRepo extends Context.Service<WorkspacesRepo, {
         Request: MembershipWrite,
         Result: Membership,
         execute: ({ role, status, userId, workspaceId }) =>
+          // An admin's choice of status replaces billing's suspension.
           sql`
-            UPDATE workspace_members SET role = COALESCE(${role}, role), status = COALESCE(${status}, status)
+            UPDATE workspace_members SET role = COALESCE(${role}, role), status = COALESCE(${status}, status),
+              suspended_by_billing = suspended_by_billing AND ${status}::text IS NULL
             WHERE workspace_id = ${workspaceId} AND user_id = ${userId} AND NOT account_deleted
             RETURNING *`
       })
@@ -277,6 +288,50 @@ export class WorkspacesRepo extends Context.Service<WorkspacesRepo, {
               (SELECT count(*)::int FROM workspace_invitations i
                WHERE i.workspace_id = w.id AND i.status = 'PENDING' AND i.expires_at > ${now}) AS pending_invitations
             FROM workspaces w WHERE w.id IN ${sql.in(ids)}`
+      })
+
+      const updateStatus = SqlSchema.findAll({
+        Request: Schema.Struct({ id: Schema.String, status: WorkspaceStatusColumn }),
+        Result: Schema.Struct({ id: Schema.String }),
+        execute: ({ id, status }) =>
+          sql`
+            UPDATE workspaces SET status = ${status}
+            WHERE id = ${id} AND status <> ${status} AND status <> 'SUSPENDED' RETURNING id`
+      })
+      const suspendBeyond = SqlSchema.void({
+        Request: Schema.Struct({ workspaceId: Schema.String, keep: Schema.Int }),
+        execute: ({ keep, workspaceId }) =>
+          sql`
+            UPDATE workspace_members SET status = 'DISABLED', suspended_by_billing = true
+            WHERE id IN (
+              SELECT id FROM workspace_members
+              WHERE workspace_id = ${workspaceId} AND status = 'ENABLED' AND NOT account_deleted
+              ORDER BY role = 'OWNER' DESC, joined_at, id OFFSET ${keep})
+              AND role <> 'OWNER'`
+      })
+      const restoreSuspended = SqlSchema.void({
+        Request: Schema.Struct({ workspaceId: Schema.String, count: Schema.Int }),
+        execute: ({ count, workspaceId }) =>
+          sql`
+            UPDATE workspace_members SET status = 'ENABLED', suspended_by_billing = false
+            WHERE id IN (
+              SELECT id FROM workspace_members
+              WHERE workspace_id = ${workspaceId} AND suspended_by_billing AND status = 'DISABLED' AND NOT account_deleted
+              ORDER BY joined_at, id LIMIT ${count})`
+      })
+      const among = SqlSchema.findAll({
+        Request: Schema.Struct({ workspaceId: Schema.String, ids: Schema.Array(Schema.String) }),
+        Result: Membership,
+        execute: ({ ids, workspaceId }) =>
+          sql`
+            SELECT * FROM workspace_members
+            WHERE workspace_id = ${workspaceId} AND NOT account_deleted
+              AND (id IN ${sql.in(ids)} OR user_id IN ${sql.in(ids)})`
+      })
+      const enableByIds = SqlSchema.void({
+        Request: Schema.Array(Schema.String),
+        execute: (ids) =>
+          sql`UPDATE workspace_members SET status = 'ENABLED', suspended_by_billing = false WHERE id IN ${sql.in(ids)}`
       })
 
       /** Tries `ws-name`, then `ws-name-1`, `-2`…, skipping the slugs already used. */
@@ -379,6 +434,21 @@ export class WorkspacesRepo extends Context.Service<WorkspacesRepo, {
           const occupancy = new Map<string, Occupancy>(workspaceIds.map((id) => [id, noOccupancy]))
           for (const { workspaceId, ...counts } of rows) occupancy.set(workspaceId, counts)
           return occupancy
+        }, Effect.orDie),
+        setStatus: Effect.fn("WorkspacesRepo.setStatus")(function*(id, status) {
+          return (yield* updateStatus({ id, status })).length > 0
+        }, Effect.orDie),
+        suspendMembersBeyond: Effect.fn("WorkspacesRepo.suspendMembersBeyond")(function*(workspaceId, keep) {
+          yield* suspendBeyond({ workspaceId, keep })
+        }, Effect.orDie),
+        restoreSuspendedMembers: Effect.fn("WorkspacesRepo.restoreSuspendedMembers")(function*(workspaceId, count) {
+          if (count > 0) yield* restoreSuspended({ workspaceId, count })
+        }, Effect.orDie),
+        membershipsAmong: Effect.fn("WorkspacesRepo.membershipsAmong")(function*(workspaceId, ids) {
+          return ids.length === 0 ? [] : yield* among({ workspaceId, ids })
+        }, Effect.orDie),
+        enableMemberships: Effect.fn("WorkspacesRepo.enableMemberships")(function*(membershipIds) {
+          if (membershipIds.length > 0) yield* enableByIds(membershipIds)
         }, Effect.orDie)
       })
     })

@@ -1,12 +1,14 @@
 /**
  * The permission matrix: every workspace-scoped endpoint × {anonymous, non-member, member,
- * admin, owner, disabled member}, each against a fresh workspace, plus what a frozen or a
- * suspended workspace still allows. A new endpoint joins with one row in `endpoints.ts`.
+ * admin, owner, disabled member}, each against a fresh workspace (its subscription in a fake
+ * Stripe, for the billing endpoints), plus what a frozen or a suspended workspace still allows.
+ * A new endpoint joins with one row in `endpoints.ts`.
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
-import { authTestLayer, call } from "../auth/support.ts"
+import { call } from "../auth/support.ts"
+import { billingTestLayer, planId, Stripe } from "../billing/support.ts"
 import { type Caller, callers, type Endpoint, endpoints, expectedStatus, type Fixture } from "./endpoints.ts"
 import { newUser, type Role, setWorkspaceStatus, subscribe, type TestUser } from "./support.ts"
 
@@ -19,7 +21,7 @@ interface Cast {
   readonly target: TestUser
 }
 
-/** A fresh team workspace with one member of each kind, ten seats, an invitation and an API key. */
+/** A fresh team workspace with one member of each kind, ten Professional seats, an invitation and an API key. */
 const freshWorkspace = (cast: Cast) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -39,7 +41,16 @@ const freshWorkspace = (cast: Cast) =>
         INSERT INTO workspace_members (workspace_id, user_id, role, status)
         VALUES (${workspaceId}, ${user.id}, ${role}, ${status})`
     }
-    yield* subscribe(workspaceId, 10)
+    const stripe = yield* Stripe
+    const professional = yield* planId("API", "Professional")
+    const stripeId = stripe.createSubscription(
+      [{ price: "price_1NEXAMPLEPROFESSIONAL", quantity: 1 }, {
+        price: "price_1NEXAMPLEPROFESSIONALSEAT",
+        quantity: 10
+      }],
+      { workspace_id: workspaceId, plan_id: professional, seat_count: "10", product_type: "api" }
+    )
+    yield* subscribe(workspaceId, 10, "Professional", "ACTIVE", stripeId)
     const [invitation] = yield* sql<{ readonly id: string }>`
       INSERT INTO workspace_invitations (workspace_id, inviter_id, email, role, token_hash, expires_at)
       VALUES (${workspaceId}, ${cast.owner.id}, ${`pending-${crypto.randomUUID()}@example.com`}, 'MEMBER',
@@ -49,7 +60,14 @@ const freshWorkspace = (cast: Cast) =>
       INSERT INTO api_keys (workspace_id, name, key_hash, key_prefix)
       VALUES (${workspaceId}, 'Existing', ${crypto.randomUUID().replaceAll("-", "")}, 'cbx_live_abcde')
       RETURNING id`
-    return { workspaceId, target: cast.target, invitationId: invitation!.id, apiKeyId: apiKey!.id }
+    return {
+      workspaceId,
+      target: cast.target,
+      invitationId: invitation!.id,
+      apiKeyId: apiKey!.id,
+      planId: professional,
+      otherPlanId: yield* planId("API", "Basic")
+    }
   })
 
 const request = (endpoint: Endpoint, fixture: Fixture, token: string | undefined) =>
@@ -58,7 +76,7 @@ const request = (endpoint: Endpoint, fixture: Fixture, token: string | undefined
     ...(token === undefined ? {} : { token })
   })
 
-layer(authTestLayer(), { excludeTestServices: true })("workspace permissions", (it) => {
+layer(billingTestLayer(), { excludeTestServices: true })("workspace permissions", (it) => {
   const cast = Effect.gen(function*() {
     return {
       owner: yield* newUser("owner"),

@@ -324,7 +324,9 @@ layer(authTestLayer(), { excludeTestServices: true })("workspaces", (it) => {
           workspaceId: uuid(),
           target: { id: uuid(), email: "", token: "" },
           invitationId: uuid(),
-          apiKeyId: uuid()
+          apiKeyId: uuid(),
+          planId: uuid(),
+          otherPlanId: uuid()
         }
         const unscoped = [
           { method: "GET", path: "/api/workspaces" },

@@ -9,12 +9,18 @@ import type { TestUser } from "./support.ts"
 export type Caller = "anonymous" | "nonMember" | "member" | "admin" | "owner" | "disabled"
 export const callers: ReadonlyArray<Caller> = ["anonymous", "nonMember", "member", "admin", "owner", "disabled"]
 
-/** What each row's request may refer to: a workspace with a member to act on, an invitation and a key. */
+/**
+ * What each row's request may refer to: a workspace (on the Professional plan, with ten seats,
+ * through the fake Stripe) with a member to act on, an invitation and a key, and the plans.
+ */
 export interface Fixture {
   readonly workspaceId: string
   readonly target: TestUser
   readonly invitationId: string
   readonly apiKeyId: string
+  /** The workspace's plan (Professional) and the plan a checkout asks for (Basic). */
+  readonly planId: string
+  readonly otherPlanId: string
 }
 
 export interface Endpoint {
@@ -33,6 +39,7 @@ export interface Endpoint {
 }
 
 const ws = (fixture: Fixture) => `/api/workspaces/${fixture.workspaceId}`
+const billing = (fixture: Fixture) => `/api/subscriptions/workspaces/${fixture.workspaceId}`
 
 export const endpoints: ReadonlyArray<Endpoint> = [
   { name: "get workspace", method: "GET", path: ws, minimumRole: "member", success: 200, refusedWhenFrozen: false },
@@ -152,6 +159,84 @@ export const endpoints: ReadonlyArray<Endpoint> = [
     method: "GET",
     path: (f) => `/api/subscriptions/workspaces/${f.workspaceId}`,
     minimumRole: "member",
+    success: 200,
+    refusedWhenFrozen: false
+  },
+  {
+    // The fixture is on a paid plan: past the access policy, a second paid plan is refused (400).
+    name: "checkout",
+    method: "POST",
+    path: (f) => `${billing(f)}/checkout`,
+    body: (f) => ({
+      plan_id: f.otherPlanId,
+      seat_count: 2,
+      success_url: "http://localhost:3000/ok",
+      cancel_url: "http://localhost:3000/cancel"
+    }),
+    minimumRole: "admin",
+    success: 400,
+    refusedWhenFrozen: false
+  },
+  {
+    name: "change the seats",
+    method: "PATCH",
+    path: (f) => `${billing(f)}/seats`,
+    body: () => ({ seat_count: 9 }),
+    minimumRole: "admin",
+    success: 200,
+    refusedWhenFrozen: true
+  },
+  {
+    name: "cancel the subscription",
+    method: "POST",
+    path: (f) => `${billing(f)}/cancel`,
+    body: () => ({ cancel_at_period_end: true }),
+    minimumRole: "owner",
+    success: 200,
+    refusedWhenFrozen: false
+  },
+  {
+    name: "reactivate",
+    method: "POST",
+    path: (f) => `${billing(f)}/reactivate`,
+    body: (f) => ({ member_ids_to_enable: [f.target.id] }),
+    minimumRole: "owner",
+    success: 200,
+    refusedWhenFrozen: false
+  },
+  {
+    name: "preview a change",
+    method: "POST",
+    path: (f) => `${billing(f)}/preview-upgrade`,
+    body: () => ({ new_seat_count: 9 }),
+    minimumRole: "admin",
+    success: 200,
+    refusedWhenFrozen: false
+  },
+  {
+    // Professional is the highest plan: past the access policy, upgrading to it is "already subscribed" (400).
+    name: "upgrade",
+    method: "POST",
+    path: (f) => `${billing(f)}/upgrade`,
+    body: (f) => ({ new_plan_id: f.planId }),
+    minimumRole: "admin",
+    success: 400,
+    refusedWhenFrozen: true
+  },
+  {
+    name: "list the payments",
+    method: "GET",
+    path: (f) => `${billing(f)}/payments`,
+    minimumRole: "admin",
+    success: 200,
+    refusedWhenFrozen: false
+  },
+  {
+    name: "open the billing portal",
+    method: "POST",
+    path: (f) => `${billing(f)}/portal`,
+    body: () => ({ return_url: "http://localhost:3000/billing" }),
+    minimumRole: "admin",
     success: 200,
     refusedWhenFrozen: false
   }

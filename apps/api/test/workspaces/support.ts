@@ -34,15 +34,24 @@ export const createTeam = (owner: TestUser, displayName = "Test Workspace") =>
     return (response.json as { id: string }).id
   })
 
-/** Puts the workspace on a paid plan with `seats` seats (checkout does this once billing lands). */
-export const subscribe = (workspaceId: string, seats: number, plan = "Basic", status = "ACTIVE") =>
+/**
+ * Puts the workspace on a paid plan with `seats` seats, directly in the database (a fixture; the
+ * billing tests go through checkout), on `stripeSubscriptionId` when a fake Stripe has it.
+ */
+export const subscribe = (
+  workspaceId: string,
+  seats: number,
+  plan = "Basic",
+  status = "ACTIVE",
+  stripeSubscriptionId = `sub_${crypto.randomUUID()}`
+) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql.withTransaction(Effect.gen(function*() {
       const [subscription] = yield* sql<{ readonly id: string }>`
-        INSERT INTO subscriptions (plan_id, product_type, status, seat_count, stripe_subscription_id,
+        INSERT INTO subscriptions (plan_id, product_type, owner_id, status, seat_count, stripe_subscription_id,
           current_period_start, current_period_end)
-        SELECT id, 'API', ${status}, ${seats}, ${`sub_${crypto.randomUUID()}`}, now(), now() + interval '30 days'
+        SELECT id, 'API', ${workspaceId}, ${status}, ${seats}, ${stripeSubscriptionId}, now(), now() + interval '30 days'
         FROM plans WHERE product_type = 'API' AND name = ${plan}
         RETURNING id`
       assert.isDefined(subscription, `no API plan named ${plan}`)

@@ -6,8 +6,10 @@
 import { ProductType } from "@cuebx/contract"
 import { BigDecimal, Data, Effect, FileSystem, Schema } from "effect"
 import { fileURLToPath } from "node:url"
+import shippedCatalogue from "../../catalogue/plans.json" with { type: "json" }
 import { PlanTypeColumn } from "../Plans.ts"
 
+/** Where the shipped catalogue is in the sources (its content is imported: a bundled program carries it). */
 export const defaultCatalogueFilePath = fileURLToPath(new URL("../../catalogue/plans.json", import.meta.url))
 
 const nullable = <S extends Schema.Top>(schema: S) =>
@@ -99,16 +101,24 @@ export class CatalogueFileError extends Data.TaggedError("CatalogueFileError")<{
 
 const decodeCatalogue = Schema.decodeUnknownEffect(CatalogueFile)
 
-/** Reads and validates a catalogue file; unknown keys anywhere are errors (a typo must not pass silently). */
-export const loadCatalogueFile = Effect.fn("CatalogueFile.load")(function*(path: string = defaultCatalogueFilePath) {
+const readCatalogueJson = Effect.fnUntraced(function*(path: string) {
   const fs = yield* FileSystem.FileSystem
   const text = yield* fs.readFileString(path).pipe(
     Effect.mapError((error) => new CatalogueFileError({ path, reason: error.message }))
   )
-  const json = yield* Effect.try({
+  return yield* Effect.try({
     try: (): unknown => JSON.parse(text),
     catch: (error) => new CatalogueFileError({ path, reason: `invalid JSON (${(error as Error).message})` })
   })
+})
+
+/**
+ * Reads and validates a catalogue file, the shipped one when no path is given; unknown keys
+ * anywhere are errors (a typo must not pass silently).
+ */
+export const loadCatalogueFile = Effect.fn("CatalogueFile.load")(function*(file?: string) {
+  const path = file ?? defaultCatalogueFilePath
+  const json = file === undefined ? shippedCatalogue : yield* readCatalogueJson(file)
   return yield* decodeCatalogue(json, { errors: "all", onExcessProperty: "error" }).pipe(
     Effect.mapError((error) => new CatalogueFileError({ path, reason: error.message }))
   )

@@ -154,7 +154,7 @@ export class PlanCatalogue extends Context.Service<PlanCatalogue, {
         } satisfies DatabaseState
       }).pipe(Effect.orDie)
 
-      const loadEntries = (file: string) =>
+      const loadEntries = (file: string | undefined) =>
         loadCatalogueFile(file).pipe(
           Effect.flatMap((catalogue) => catalogueEntries(catalogue, priceIds)),
           Effect.provideService(FileSystem.FileSystem, fs)
@@ -194,7 +194,7 @@ export class PlanCatalogue extends Context.Service<PlanCatalogue, {
 
       const diff = Effect.fn("PlanCatalogue.diff")(function*(options: SyncOptions = {}) {
         const file = options.file ?? defaultCatalogueFilePath
-        const entries = yield* loadEntries(file)
+        const entries = yield* loadEntries(options.file)
         const state = yield* readState
         return yield* computeDiff(entries, state, options.mode ?? "full", file)
       })
@@ -202,7 +202,7 @@ export class PlanCatalogue extends Context.Service<PlanCatalogue, {
       const sync = Effect.fn("PlanCatalogue.sync")(function*(options: SyncOptions = {}) {
         const file = options.file ?? defaultCatalogueFilePath
         const mode = options.mode ?? "full"
-        const entries = yield* loadEntries(file)
+        const entries = yield* loadEntries(options.file)
         return yield* inTransaction(Effect.gen(function*() {
           yield* sql`SELECT pg_advisory_xact_lock(${syncLockKey}::bigint)`
           // Read after taking the lock: a sync that just committed is seen, and not repeated.

@@ -2,8 +2,10 @@
  * Plans and subscriptions as the wire shows them: the reference's field names, the plan inline.
  * Amounts and instants stay `BigDecimal` and `DateTime` here; the contract's schemas encode them.
  */
-import type { CareerSubscriptionResponse, PlanResponse, SubscriptionResponse } from "@cuebx/contract"
+import type { CareerSubscriptionResponse, PaymentResponse, PlanResponse, SubscriptionResponse } from "@cuebx/contract"
+import type { PaymentPage } from "../PaymentsRepo.ts"
 import type { Plan } from "../Plans.ts"
+import type { ChangePreview } from "../SubscriptionChanges.ts"
 import type { CareerHolding, PlanHolding, WorkspaceHolding } from "../Subscriptions.ts"
 
 export const planResponse = (plan: Plan): PlanResponse => ({
@@ -54,3 +56,39 @@ export const careerSubscriptionResponse = (holding: CareerHolding): CareerSubscr
   const { plan, ...common } = commonFields(holding)
   return { ...common, user_id: holding.userId, plan }
 }
+
+export const paymentPageResponse = (page: PaymentPage, limit: number, offset: number) => ({
+  payments: page.items.map((payment): PaymentResponse => ({
+    id: payment.id,
+    subscription_id: payment.subscriptionId,
+    provider: payment.provider,
+    provider_invoice_id: payment.providerInvoiceId,
+    amount: payment.amount,
+    currency: payment.currency,
+    status: payment.status,
+    billing_reason: payment.billingReason,
+    period_start: payment.periodStart,
+    period_end: payment.periodEnd,
+    invoice_url: payment.hostedInvoiceUrl,
+    paid_at: payment.paidAt
+  })),
+  total: page.total,
+  limit,
+  offset
+})
+
+/** The reference's preview: plan names, Stripe's figures, the end of the current period. */
+export const careerPreviewResponse = (preview: ChangePreview) => ({
+  current_plan: preview.currentPlan.name,
+  new_plan: preview.newPlan.name,
+  proration_amount: preview.prorationAmount,
+  total_due: preview.totalDue,
+  currency: preview.currency,
+  billing_period_end: preview.billingPeriodEnd
+})
+
+export const previewResponse = (preview: ChangePreview) => ({
+  ...careerPreviewResponse(preview),
+  current_seat_count: preview.currentSeats,
+  new_seat_count: preview.newSeats
+})

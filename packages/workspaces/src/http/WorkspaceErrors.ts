@@ -27,7 +27,15 @@ const insufficientRoleDetail: Readonly<Record<WorkspaceAction, string>> = {
   invite: "Only admins can invite members.",
   revokeInvitation: "Only admins can revoke invitations.",
   createApiKey: adminRequired,
-  revokeApiKey: adminRequired
+  revokeApiKey: adminRequired,
+  checkout: adminRequired,
+  changeSeats: adminRequired,
+  cancelSubscription: "Only workspace owner can cancel subscription.",
+  reactivate: "Only workspace owner can reactivate workspace.",
+  previewUpgrade: adminRequired,
+  upgrade: adminRequired,
+  viewPayments: adminRequired,
+  openBillingPortal: adminRequired
 }
 
 const ownerProtectedDetail: Readonly<Record<OwnerIsProtected["change"], string>> = {
@@ -37,7 +45,8 @@ const ownerProtectedDetail: Readonly<Record<OwnerIsProtected["change"], string>>
   leave: "Owner cannot leave. Transfer ownership first."
 }
 
-export const workspaceErrorToWire = errorTranslation({
+/** The table itself, for the billing endpoints that combine it with billing's. */
+export const workspaceErrors = {
   // Access
   WorkspaceNotFound: () => new NotFound({ detail: "Workspace not found or access denied." }),
   MembershipDisabled: () => new Forbidden({ detail: "Your membership in this workspace is disabled." }),
@@ -72,4 +81,6 @@ export const workspaceErrorToWire = errorTranslation({
   InvitationWorkspaceGone: () => new NotFound({ detail: "Workspace not found." }),
   // API keys
   ApiKeyNotFound: () => new NotFound({ detail: "API key not found." })
-})
+}
+
+export const workspaceErrorToWire = errorTranslation(workspaceErrors)
