@@ -1,0 +1,4 @@
+/**
+ * `@cuebx/usage-client`: the typed client of CueBX's metered usage for internal services.
+ */
+export * from "./UsageClient.ts"
