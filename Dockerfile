@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build: one image target per program (api, worker, scheduler, cli).
-# Node 24 runs the TypeScript sources directly (type stripping): there is no build step.
+# Multi-stage build: one image target per program (api, worker, scheduler, cli). The programs run
+# bundled (packages/toolchain/src/build.ts: each one ES module plus shared chunks, ~100 MB less
+# memory per process than running the TypeScript sources, which Node 24 also can).
 
 FROM node:24.21.0-bookworm-slim AS base
 ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH NODE_ENV=production
@@ -25,6 +26,8 @@ COPY packages/ratelimit/package.json packages/ratelimit/
 COPY packages/redis/package.json packages/redis/
 COPY packages/testing/package.json packages/testing/
 COPY packages/toolchain/package.json packages/toolchain/
+COPY packages/usage/package.json packages/usage/
+COPY packages/usage-client/package.json packages/usage-client/
 COPY packages/workspaces/package.json packages/workspaces/
 COPY apps/api/package.json apps/api/
 COPY apps/cli/package.json apps/cli/
@@ -32,24 +35,28 @@ COPY apps/scheduler/package.json apps/scheduler/
 COPY apps/worker/package.json apps/worker/
 RUN pnpm install --frozen-lockfile --prod
 
-FROM base AS runtime
+FROM base AS build
 COPY --from=deps /app /app
 COPY packages packages
 COPY apps apps
+RUN node packages/toolchain/src/build.ts
+
+FROM base AS runtime
+COPY --from=build /app /app
 USER node
 
 FROM runtime AS cli
-ENTRYPOINT ["node", "apps/cli/src/main.ts"]
+ENTRYPOINT ["node", "packages/toolchain/dist/cli.js"]
 CMD ["--help"]
 
 FROM runtime AS worker
-CMD ["node", "apps/worker/src/main.ts"]
+CMD ["node", "packages/toolchain/dist/worker.js"]
 
 FROM runtime AS scheduler
-CMD ["node", "apps/scheduler/src/main.ts"]
+CMD ["node", "packages/toolchain/dist/scheduler.js"]
 
 FROM runtime AS api
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "apps/api/src/main.ts"]
+CMD ["node", "packages/toolchain/dist/api.js"]

@@ -47,15 +47,18 @@ task=${1:-}
 [ $# -gt 0 ] && shift
 
 cli() { node apps/cli/src/main.ts "$@"; }
+# The programs run bundled (packages/toolchain/dist): they start with about 100 MB less memory.
+bundle() { node packages/toolchain/src/build.ts; }
 
 case "$task" in
   start)
     cli migrate
-    exec node packages/toolchain/src/startAll.ts
+    bundle
+    exec node packages/toolchain/src/startAll.ts --bundled
     ;;
-  start:api) exec node apps/api/src/main.ts ;;
-  start:worker) exec node apps/worker/src/main.ts ;;
-  start:scheduler) exec node apps/scheduler/src/main.ts ;;
+  start:api) bundle && exec node packages/toolchain/dist/api.js ;;
+  start:worker) bundle && exec node packages/toolchain/dist/worker.js ;;
+  start:scheduler) bundle && exec node packages/toolchain/dist/scheduler.js ;;
   migrate) cli migrate "$@" ;;
   cli) cli "$@" ;;
   test)
@@ -69,7 +72,7 @@ case "$task" in
     export FUZZ_RUNS
     exec vitest run --project apps/api test/fuzz/ "$@"
     ;;
-  bench) exec node packages/bench/src/AuthMeBench.ts "$@" ;;
+  bench) exec node packages/bench/src/Bench.ts "$@" ;;
   check) exec tsc -p tsconfig.json --noEmit ;;
   lint) exec oxlint --deny-warnings packages apps ;;
   format) exec dprint fmt "$@" ;;

@@ -1,17 +1,17 @@
 /**
- * The one ordered migration sequence of CueBX (`migrations/NNNN_<domain>_<change>.ts`), run by
- * Effect's Migrator. Only ids above the highest applied one run, so never add a lower number.
- * Reading the directory needs the platform's file system, which the program (or test) running
- * the migrations provides.
+ * Runs the migration sequence (`MigrationSequence.ts`) with Effect's Migrator: every pending
+ * migration in order, each in a transaction, under the migrator's table lock.
  */
 import { PgMigrator } from "@effect/sql-pg"
 import { Effect } from "effect"
-import * as MigratorFileSystem from "effect/sql/MigratorFileSystem"
+import { Migrator } from "effect/sql"
 import { fileURLToPath } from "node:url"
+import { migrationSequence } from "./MigrationSequence.ts"
 
+/** Where the migration files are (the sequence is imported statically; this is for tests and tools). */
 export const migrationsDirectory = fileURLToPath(new URL("./migrations", import.meta.url))
 
 /** Applies every pending migration; returns the `[id, name]` pairs it applied. */
 export const runMigrations = PgMigrator.run({
-  loader: MigratorFileSystem.fromFileSystem(migrationsDirectory)
+  loader: Migrator.fromRecord(migrationSequence)
 }).pipe(Effect.withSpan("Migrations.run"))

@@ -1,4 +1,6 @@
 export * from "./ChangeFeed.ts"
 export * from "./Database.ts"
+export * from "./EmbeddedPostgres.ts"
 export * from "./Migrations.ts"
+export * from "./ProgramDatabase.ts"
 export * from "./Rows.ts"

@@ -6,9 +6,14 @@ import { SqlClient } from "effect/sql"
 import { readdirSync } from "node:fs"
 import { DatabaseLive, dropDatabase, ensureDatabase, pingDatabase, splitDatabaseUrl } from "../src/Database.ts"
 import { migrationsDirectory, runMigrations } from "../src/Migrations.ts"
+import { migrationSequence } from "../src/MigrationSequence.ts"
 
 describe("the migration sequence", () => {
   const files = readdirSync(migrationsDirectory).filter((file) => file.endsWith(".ts")).toSorted()
+
+  it("is imported whole by the sequence the programs run", () => {
+    assert.deepStrictEqual(Object.keys(migrationSequence), files.map((file) => file.replace(/\.ts$/, "")))
+  })
 
   it("is one contiguous, well-named sequence", () => {
     assert.isAbove(files.length, 0)
