@@ -1,72 +1,58 @@
 /**
- * HTTP Basic for the admin API: `ADMIN_USERNAME` / `ADMIN_PASSWORD`, compared in constant time
- * (digests of equal length, so neither the length nor a prefix of a secret leaks through timing).
- * Failed attempts are counted per client address and per username; while either is over its
- * limit every attempt is refused with 429 before the credentials are compared, so a guess that
- * happens to be right teaches nothing. Each refusal is logged with the username and the client
- * address, never the password.
+ * Authentication of the admin API (`/admin/api/*`): HTTP Basic for scripts, on the same credential
+ * check as the panel's sign-in form (`AdminLogins`: constant-time, failures limited per address
+ * and per username, refusals logged without the password), or the panel's session cookie for the
+ * browser; a state-changing call on the cookie must also carry the session's CSRF token in
+ * `X-CSRF-Token`, which no other site can send.
  */
-import { AdminCredentials } from "@cuebx/config"
-import { AdminAuthentication, TooManyRequests, Unauthorized } from "@cuebx/contract"
-import { ClientIp, RateLimiter, rateLimitKey, type RateLimitRule } from "@cuebx/ratelimit"
-import { Effect, Layer, Redacted } from "effect"
-import { createHash, timingSafeEqual } from "node:crypto"
-import { AdminLoginLimits } from "./AdminSettings.ts"
-
-const digest = (value: string) => createHash("sha256").update(value, "utf8").digest()
-const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected))
+import { AdminAuthentication, Forbidden, TooManyRequests, Unauthorized } from "@cuebx/contract"
+import { ClientIp } from "@cuebx/ratelimit"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { HttpServerRequest } from "effect/http"
+import { AdminLogins } from "./AdminLogins.ts"
+import { AdminSessions } from "./panel/AdminSessions.ts"
 
 const unauthorized = () => new Unauthorized({ detail: "Admin authentication required." })
+
+const isSafeMethod = (method: string) => method === "GET" || method === "HEAD" || method === "OPTIONS"
 
 export const AdminAuthenticationLive = Layer.effect(
   AdminAuthentication,
   Effect.gen(function*() {
-    const credentials = yield* AdminCredentials
-    const limits = yield* AdminLoginLimits
-    const limiter = yield* RateLimiter
+    const logins = yield* AdminLogins
+    const sessions = yield* AdminSessions
     const clientIp = yield* ClientIp
-    const expectedPassword = Redacted.value(credentials.password)
-    const perAddress: RateLimitRule = { limit: limits.failuresPerAddress, window: limits.window }
-    const perUsername: RateLimitRule = { limit: limits.failuresPerUsername, window: limits.window }
 
-    const failureBuckets = (address: string, username: string) =>
-      [
-        [rateLimitKey("admin_login_failures", "ip", address), perAddress],
-        [rateLimitKey("admin_login_failures", "username", username.toLowerCase()), perUsername]
-      ] as const
+    /** The panel's session, when the request carries one (and its CSRF token for a change). */
+    const bySession = Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const session = yield* sessions.current(request.cookies[sessions.settings.cookieName] ?? "")
+      if (Option.isNone(session)) return false
+      if (
+        !isSafeMethod(request.method) && !sessions.isCsrfToken(session.value, request.headers["x-csrf-token"] ?? "")
+      ) {
+        return yield* new Forbidden({ detail: "Missing or wrong X-CSRF-Token." })
+      }
+      return true
+    })
 
     const authenticate = Effect.fn("AdminAuthentication.basic")(
       function*(credential: { readonly username: string; readonly password: Redacted.Redacted<string> }) {
         const address = yield* clientIp.current
         const username = credential.username
         const password = Redacted.value(credential.password)
-        // No Authorization header (a browser's first request): nothing was guessed.
+        // No Authorization header: a browser of the panel, or nothing was guessed.
         if (username === "" && password === "") {
+          if (yield* bySession) return
           yield* Effect.logInfo("Admin authentication refused: no credentials", { client_ip: address })
           return yield* unauthorized()
         }
-        const buckets = failureBuckets(address, username)
-        const over = (yield* Effect.forEach(buckets, ([key, rule]) => limiter.peek(key, rule)))
-          .filter((decision) => !decision.allowed)
-        if (over.length > 0) {
-          const retryAfterSeconds = Math.max(...over.map((decision) => decision.retryAfterSeconds))
-          yield* Effect.logWarning("Admin authentication refused: too many failed attempts", {
-            username,
-            client_ip: address,
-            retry_after_seconds: retryAfterSeconds
+        yield* logins.verify({ username, password }, address).pipe(
+          Effect.catchTags({
+            AdminCredentialsRefused: () => Effect.fail(unauthorized()),
+            AdminLoginThrottled: (error) => Effect.fail(TooManyRequests.rateLimited(error.retryAfterSeconds))
           })
-          return yield* TooManyRequests.rateLimited(retryAfterSeconds)
-        }
-        // Both comparisons always run: which one failed must not show in the timing.
-        const usernameOk = sameSecret(username, credentials.username)
-        const passwordOk = sameSecret(password, expectedPassword)
-        if (usernameOk && passwordOk) return
-        yield* Effect.forEach(buckets, ([key, rule]) => limiter.consume(key, rule), { discard: true })
-        yield* Effect.logWarning("Admin authentication refused: wrong credentials", {
-          username,
-          client_ip: address
-        })
-        return yield* unauthorized()
+        )
       }
     )
 

@@ -1,13 +1,14 @@
 /**
- * Sign-in with Google or GitHub. The state is random, stored in Redis for ten minutes, single
- * use (taken with GETDEL), tied to the provider and to the browser that started (a cookie whose
- * hash the state records). An identity links to an existing account only on an email the
- * provider says is verified; a deleted or deactivated account never gets tokens. Redis not
- * answering is `OAuthUnavailable` (and a log line), never mistaken for a bad state.
+ * Sign-in with Google or GitHub. The state is random, kept in the key-value store (Redis, or the
+ * process's memory when embedded) for ten minutes, single use (taken atomically), tied to the
+ * provider and to the browser that started (a cookie whose hash the state records). An identity
+ * links to an existing account only on an email the provider says is verified; a deleted or
+ * deactivated account never gets tokens. The store not answering is `OAuthUnavailable` (and a log
+ * line), never mistaken for a bad state.
  */
 import { CallbackUrlSettings, isAllowedCallbackUrl } from "@cuebx/config"
-import { Redis } from "@cuebx/redis"
-import { Context, Data, Effect, Layer, Option, Schema } from "effect"
+import { KeyValueStore } from "@cuebx/redis"
+import { Context, Data, Duration, Effect, Layer, Option, Schema } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { Accounts, type ClientContext } from "./Accounts.ts"
 import { type OAuthIdentity, type OAuthProvider, OAuthProviders } from "./external/OAuthProviders.ts"
@@ -20,7 +21,7 @@ export const oauthStateTtlSeconds = 600
 
 export class OAuthNotConfigured extends Data.TaggedError("OAuthNotConfigured")<{ readonly provider: OAuthProvider }> {}
 export class InvalidCallbackUrl extends Data.TaggedError("InvalidCallbackUrl")<{}> {}
-/** Redis, which holds the states, did not answer. */
+/** The store that holds the states (Redis) did not answer. */
 export class OAuthUnavailable extends Data.TaggedError("OAuthUnavailable")<{}> {}
 
 /** A failed callback; with a trusted `callbackUrl` the browser is sent back there with `error`. */
@@ -42,9 +43,9 @@ const stateKey = (state: string) => `oauth_state:${state}`
 
 const digest = (value: string) => createHash("sha256").update(value).digest("hex")
 
-/** Redis failed: logged here, answered 503 by the HTTP layer. */
+/** The store failed: logged here, answered 503 by the HTTP layer. */
 const unavailable = (doing: "storing" | "reading", cause: unknown) =>
-  Effect.logError(`OAuth state unavailable: Redis failed ${doing} it`, cause).pipe(
+  Effect.logError(`OAuth state unavailable: the store (Redis) failed ${doing} it`, cause).pipe(
     Effect.andThen(Effect.fail(new OAuthUnavailable()))
   )
 
@@ -81,7 +82,7 @@ export class OAuthSignIn extends Context.Service<OAuthSignIn, {
     OAuthSignIn,
     Effect.gen(function*() {
       const providers = yield* OAuthProviders
-      const redis = yield* Redis
+      const store = yield* KeyValueStore
       const users = yield* UsersRepo
       const accounts = yield* Accounts
       const sessions = yield* Sessions
@@ -106,16 +107,16 @@ export class OAuthSignIn extends Context.Service<OAuthSignIn, {
           rememberMe: options.rememberMe,
           browser: digest(browserBinding)
         }).pipe(Effect.orDie)
-        yield* redis.use((client) => client.set(stateKey(state), stored, "EX", oauthStateTtlSeconds)).pipe(
-          Effect.catchTag("RedisError", (error) => unavailable("storing", error.cause))
+        yield* store.set(stateKey(state), stored, Duration.seconds(oauthStateTtlSeconds)).pipe(
+          Effect.catchTag("StoreUnavailable", (error) => unavailable("storing", error.cause))
         )
         return { authorizationUrl: providers.authorizationUrl(provider, state), state, browserBinding }
       })
 
       /** Takes the state (once); undefined when unknown, expired, replayed, foreign or for another provider. */
       const takeState = (provider: OAuthProvider, state: string, browserBinding: string | undefined) =>
-        redis.use((client) => client.getdel(stateKey(state))).pipe(
-          Effect.catchTag("RedisError", (error) => unavailable("reading", error.cause)),
+        store.take(stateKey(state)).pipe(
+          Effect.catchTag("StoreUnavailable", (error) => unavailable("reading", error.cause)),
           Effect.flatMap((raw) =>
             raw === null
               ? Effect.succeed(undefined)

@@ -42,6 +42,7 @@ export type RevokeReason =
   | "password_change"
   | "account_deleted"
   | "refresh_token_reuse"
+  | "deactivated_by_admin"
 
 export const hashRefreshToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex")
 

@@ -13,7 +13,7 @@ import {
   HttpApiSecurity,
   OpenApi
 } from "effect/http-api"
-import { Conflict, NotFound, ServiceUnavailable, TooManyRequestsResponse, Unauthorized } from "../Errors.ts"
+import { Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequestsResponse, Unauthorized } from "../Errors.ts"
 import { Timestamp } from "../Ids.ts"
 
 /** 401 with a Basic challenge, so a browser asks for the admin credentials. */
@@ -32,7 +32,7 @@ export const AdminUnauthorizedResponse = Unauthorized.pipe(
 
 export class AdminAuthentication extends HttpApiMiddleware.Service<AdminAuthentication>()(
   "@cuebx/contract/AdminAuthentication",
-  { error: [AdminUnauthorizedResponse, TooManyRequestsResponse], security: { basic: HttpApiSecurity.basic } }
+  { error: [AdminUnauthorizedResponse, TooManyRequestsResponse, Forbidden], security: { basic: HttpApiSecurity.basic } }
 ) {}
 
 export const DlqStatus = Schema.Literals(["pending", "retried", "discarded"])

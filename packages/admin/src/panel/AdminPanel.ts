@@ -1,0 +1,47 @@
+/**
+ * The admin panel at `/admin`: server-rendered pages for operators, served by the API. Its routes,
+ * and the services it needs of its own (sessions, the audit log); the domain services it shows
+ * and acts through are the API's.
+ */
+import { Layer } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { AdminLogins } from "../AdminLogins.ts"
+import { AdminAudit } from "./AdminAudit.ts"
+import { AdminSessions } from "./AdminSessions.ts"
+import { auditLog } from "./pages/AuditPages.ts"
+import { dashboard } from "./pages/DashboardPage.ts"
+import { deadLetterDetail, deadLetterList, discardDeadLetter, replayDeadLetter } from "./pages/DeadLetterPages.ts"
+import { signIn, signInForm, signOut } from "./pages/SignInPages.ts"
+import { deactivateUser, reactivateUser, userDetail, userList } from "./pages/UserPages.ts"
+import { panelSecurityHeaders } from "./PanelRequests.ts"
+import { panelStylesheet } from "./PanelStyles.ts"
+
+const stylesheet = HttpServerResponse.text(panelStylesheet, {
+  contentType: "text/css; charset=utf-8",
+  headers: panelSecurityHeaders
+})
+
+/** Every page and form of the panel (method, path), for the API's route table (405 answers). */
+export const adminPanelRoutes = [
+  HttpRouter.route("GET", "/admin/assets/panel.css", stylesheet),
+  HttpRouter.route("GET", "/admin/login", signInForm),
+  HttpRouter.route("POST", "/admin/login", signIn),
+  HttpRouter.route("POST", "/admin/logout", signOut),
+  HttpRouter.route("GET", "/admin", dashboard),
+  HttpRouter.route("GET", "/admin/users", userList),
+  HttpRouter.route("GET", "/admin/users/:id", userDetail),
+  HttpRouter.route("POST", "/admin/users/:id/deactivate", deactivateUser),
+  HttpRouter.route("POST", "/admin/users/:id/reactivate", reactivateUser),
+  HttpRouter.route("GET", "/admin/dead-letters", deadLetterList),
+  HttpRouter.route("GET", "/admin/dead-letters/:id", deadLetterDetail),
+  HttpRouter.route("POST", "/admin/dead-letters/:id/replay", replayDeadLetter),
+  HttpRouter.route("POST", "/admin/dead-letters/:id/discard", discardDeadLetter),
+  HttpRouter.route("GET", "/admin/audit", auditLog)
+] as const
+
+export const AdminPanelRoutes = HttpRouter.addAll(adminPanelRoutes)
+
+/** The panel's own services. */
+export const AdminPanelLive = Layer.mergeAll(AdminSessions.layer, AdminAudit.layer).pipe(
+  Layer.provideMerge(AdminLogins.layer)
+)
