@@ -11,6 +11,7 @@ const project = (path: string) => ({
 })
 
 export default [
+  "packages/admin",
   "packages/config",
   "packages/contract",
   "packages/db",
@@ -22,6 +23,7 @@ export default [
   "packages/auth",
   "packages/billing",
   "packages/workspaces",
+  "packages/usage",
   "packages/jobs",
   "packages/observability",
   "packages/testing",

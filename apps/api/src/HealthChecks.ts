@@ -1,11 +1,13 @@
 /**
  * Probes every dependency the API needs (PostgreSQL, Redis, and RabbitMQ when messaging is on),
- * concurrently and each within a short timeout, for `/health` and `/health/ready`.
+ * concurrently and each within a short timeout, for `/health` and `/health/ready`. An embedded
+ * part is part of the process: the in-process cache reports as `redis: ok`, database-backed
+ * queues leave `rabbitmq` out.
  */
 import { BrokerConnection } from "@cuebx/broker"
 import type { DependencyChecks, DependencyStatus } from "@cuebx/contract"
 import { pingDatabase } from "@cuebx/db"
-import { Redis } from "@cuebx/redis"
+import { KeyValueStore } from "@cuebx/redis"
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 
@@ -25,12 +27,12 @@ export class HealthChecks extends Context.Service<HealthChecks, {
     HealthChecks,
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
-      const redis = yield* Redis
+      const store = yield* KeyValueStore
       const broker = yield* Effect.serviceOption(BrokerConnection)
       const database = status(pingDatabase.pipe(Effect.provideService(SqlClient.SqlClient, sql)))
       const run = Effect.all({
         database,
-        redis: status(redis.ping),
+        redis: status(store.ping),
         rabbitmq: Option.match(broker, {
           onNone: () => Effect.succeed(undefined),
           onSome: (connection) => status(connection.isConnected)

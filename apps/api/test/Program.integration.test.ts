@@ -9,11 +9,12 @@ import { Effect, Fiber, Redacted } from "effect"
 
 const entry = "apps/api/src/main.ts"
 
-it.live("refuses to start in production with insecure settings, naming each one", () =>
+it.live("refuses to start in production with insecure settings (embedded infrastructure too), naming each one", () =>
   Effect.gen(function*() {
     const program = yield* spawnProgram(entry, {
       ENVIRONMENT: "production",
       DEBUG: "true",
+      CUEBX_INFRA: "embedded",
       PORT: String(yield* freePort)
     })
     assert.strictEqual(yield* program.exited, 1)
@@ -30,12 +31,15 @@ it.live("refuses to start in production with insecure settings, naming each one"
         "RATE_LIMIT_BACKEND",
         "QUOTA_CACHE_BACKEND",
         "DEBUG",
-        "DATABASE_URL"
+        "DATABASE_URL",
+        "CUEBX_INFRA"
       ]
     ) {
       assert.include(output, name)
     }
     assert.notInclude(output, "listening")
+    // Refused before anything embedded starts.
+    assert.notInclude(output, "Embedded PostgreSQL")
   }))
 
 layer(TestInfra.layer({ queues: allQueueNames() }), { excludeTestServices: true })("graceful shutdown", (it) => {

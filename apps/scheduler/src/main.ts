@@ -3,7 +3,8 @@
  * Several replicas may run at once; each tick of a job still runs on only one of them.
  */
 import { scheduledJobs, ScheduledJobServices } from "@cuebx/background"
-import { DatabaseLive } from "@cuebx/db"
+import { ResolvedInfrastructure } from "@cuebx/config"
+import { ProgramDatabase } from "@cuebx/db"
 import { formatJobSchedule, JobRunner } from "@cuebx/jobs"
 import { ProgramPlatform, runProgram } from "@cuebx/observability"
 import { Effect, Layer } from "effect"
@@ -22,7 +23,9 @@ const Scheduler = Started.pipe(
   Layer.provide(JobRunner.layer(scheduledJobs)),
   Layer.provide(ScheduledJobServices),
   Layer.provide(Stopped),
-  Layer.provide(Layer.mergeAll(DatabaseLive, ProgramPlatform))
+  Layer.provide(ProgramDatabase),
+  Layer.provide(ProgramPlatform),
+  Layer.provide(ResolvedInfrastructure)
 )
 
 runProgram("cuebx-scheduler", Scheduler)

@@ -4,10 +4,19 @@
  */
 import { HttpApi, OpenApi } from "effect/http-api"
 import { AdminApi } from "./admin/AdminApi.ts"
+import { PlanAdminApi } from "./admin/PlanAdminApi.ts"
 import { AccountApi, AuthApi } from "./auth/AuthApi.ts"
-import { CareerSubscriptionsApi, PlansApi, WorkspaceSubscriptionsApi } from "./billing/BillingApi.ts"
+import {
+  CareerBillingApi,
+  CareerSubscriptionsApi,
+  PlansApi,
+  WorkspaceBillingApi,
+  WorkspaceSubscriptionsApi
+} from "./billing/BillingApi.ts"
+import { WebhooksApi } from "./billing/WebhooksApi.ts"
 import { RequestValidation } from "./RequestValidation.ts"
 import { SystemApi } from "./system/SystemApi.ts"
+import { CareerHistoryApi, CareerUsageApi, UsageApi } from "./usage/UsageApi.ts"
 import { SupportApi, WorkspacesApi } from "./workspaces/WorkspacesApi.ts"
 
 const description = `CueBX is a multi-product SaaS platform that provides AI-powered developer tools and career
@@ -39,9 +48,16 @@ export class CuebxApi extends HttpApi.make("cuebx")
   .add(WorkspacesApi)
   .add(PlansApi)
   .add(WorkspaceSubscriptionsApi)
+  .add(WorkspaceBillingApi)
   .add(CareerSubscriptionsApi)
+  .add(CareerBillingApi)
   .add(SupportApi)
   .add(AdminApi)
+  .add(PlanAdminApi)
+  .add(WebhooksApi)
+  .add(UsageApi)
+  .add(CareerUsageApi)
+  .add(CareerHistoryApi)
   .middleware(RequestValidation)
   // Report every invalid field, not only the first, with the offending input.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", reportInput: true })

@@ -20,7 +20,19 @@ const specStatus: Record<string, number> = {
   NotImplemented: 501, // not implemented
   UpstreamFailed: 502, // Stripe (or another upstream) failed
   ServiceUnavailable: 503, // a dependency is not configured or down
-  DependenciesUnavailable: 503 // readiness
+  DependenciesUnavailable: 503, // readiness
+  // Refusals of a usage validation, typed for the RPC (REST answers them in its response model).
+  UsageApiKeyMalformed: 400, // bad request
+  UsageApiKeyRejected: 401, // invalid or expired credentials
+  UsageUnauthorized: 401, // missing or invalid internal key or access token
+  UsageSubscriptionRequired: 402, // subscription required
+  UsageApiKeyOfOtherWorkspace: 403, // authenticated but not allowed
+  UsageWorkspaceInactive: 403, // frozen workspace
+  UsageForbidden: 403, // deactivated account
+  UsageRequestConflict: 409, // idempotency key reused with other parameters
+  UsageRateLimited: 429, // rate limit
+  UsageQuotaExceeded: 429, // the reference's quota refusal
+  UsageNotConfigured: 500 // the reference's configuration error (a start-up check prevents it)
 }
 
 const statusOf = (schema: Schema.Top) => SchemaAST.resolveAt<number>("httpApiStatus")(schema.ast)

@@ -166,6 +166,8 @@ export const TestInfra = {
         REDIS_KEY_PREFIX: redisKeyPrefix,
         RABBITMQ_URL: settings.rabbitmqUrl,
         RABBITMQ_QUEUE_SUFFIX: queueSuffix,
+        // Emails go to Brevo (a fake, where a test sets BREVO_BASE_URL), not to the mail folder.
+        BREVO_API_KEY: "xkeysib-test-key",
         ...options.env
       }
       return Layer.mergeAll(

@@ -56,6 +56,8 @@ export interface FuzzCase {
 export const hints: Hints = (name) => {
   if (/(^|_)email$/.test(name)) return fc.emailAddress().map((email) => email.toLowerCase())
   if (/(^|_)url$/.test(name)) return fc.constant(allowedCallbackUrl)
+  // UUIDs in bodies (the schema says `format: uuid`, which the generators do not follow).
+  if (/^(usage|user)_id$/.test(name)) return fc.uuid()
   return undefined
 }
 

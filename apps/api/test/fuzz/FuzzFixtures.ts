@@ -5,12 +5,12 @@
  * admin and internal credentials. A fuzzed request may destroy some (delete an account, revoke a
  * session, change a role): `heal` runs after every successful mutation and repairs what broke.
  */
-import { DeadLetters } from "@cuebx/broker"
+import { DeadLetters, type Delivery } from "@cuebx/broker"
 import { AdminCredentials, InternalApiSecret } from "@cuebx/config"
-import type * as Amqp from "amqplib"
 import { Context, Effect, Layer, Redacted, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { call, password, signedUpUser, uniqueEmail } from "../auth/support.ts"
+import { Stripe } from "../billing/support.ts"
 import { addMember, createTeam, subscribe } from "../workspaces/support.ts"
 
 interface Identity {
@@ -95,12 +95,29 @@ const createApiKey = (workspaceId: string, owner: Identity) =>
   )
 
 /** A message as the dead-letter consumer receives it from RabbitMQ. */
-const deadMessage = () =>
-  ({
-    content: Buffer.from(JSON.stringify({ email: "fuzz@example.com", otp_code: "123456" })),
-    fields: {},
-    properties: { headers: { "x-retry-attempt": 3, "x-error-message": "fuzz" }, messageId: crypto.randomUUID() }
-  }) as unknown as Amqp.ConsumeMessage
+const deadMessage = (): Delivery => ({
+  body: Buffer.from(JSON.stringify({ email: "fuzz@example.com", otp_code: "123456" })),
+  headers: { "x-retry-attempt": 3, "x-error-message": "fuzz" },
+  messageId: crypto.randomUUID()
+})
+
+/** One analysis in the user's Career history, as a charged commit keeps it (its id is `result_id`). */
+const historyResult = (userId: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const usageId = crypto.randomUUID()
+    yield* sql`
+      INSERT INTO career_usage_logs (id, user_id, subscription_id, feature_key, request_id, fingerprint_hash,
+        access_status, status, endpoint, method, credits_reserved, credits_charged, committed_at)
+      VALUES (${usageId}, ${userId}, ${crypto.randomUUID()}, 'CAREER_JOB_MATCH', ${`fuzz-${usageId}`}, ${
+      "f".repeat(64)
+    },
+        'granted', 'SUCCESS', '/fuzz', 'POST', 2, 2, now())`
+    const rows = yield* sql<{ readonly id: string }>`
+      INSERT INTO career_analysis_results (usage_log_id, user_id, feature_key, result_data)
+      VALUES (${usageId}, ${userId}, 'CAREER_JOB_MATCH', '{"fuzz": true}') RETURNING id`
+    return rows.map((row) => row.id)
+  })
 
 /** RabbitMQ connects in the background: until it has, health answers 503. */
 const healthy = call("GET", "/health").pipe(
@@ -132,7 +149,12 @@ const build = Effect.gen(function*() {
   const member = yield* newIdentity("member")
   const outsider = yield* newIdentity("outsider")
   const workspaceId = yield* createTeam({ id: owner.id, email: owner.email, token: owner.accessToken }, "Fuzz Team")
-  yield* subscribe(workspaceId, 10)
+  const stripe = yield* Stripe
+  const stripeSubscription = stripe.createSubscription(
+    [{ price: "price_1NEXAMPLEPROFESSIONAL", quantity: 1 }, { price: "price_1NEXAMPLEPROFESSIONALSEAT", quantity: 10 }],
+    { workspace_id: workspaceId, product_type: "api", seat_count: "10" }
+  )
+  yield* subscribe(workspaceId, 10, "Professional", "ACTIVE", stripeSubscription)
   yield* addMember(workspaceId, { id: member.id, email: member.email, token: member.accessToken })
   const apiKey = yield* createApiKey(workspaceId, owner)
   const plans = [...idsOf(yield* call("GET", "/api/subscriptions/plans"), "plans")]
@@ -149,7 +171,8 @@ const build = Effect.gen(function*() {
       api_key_id: apiKey === undefined ? [] : [apiKey.key.id],
       plan_id: plans,
       id: [deadLetter.id],
-      queue: ["otp_emails_dead"]
+      queue: ["otp_emails_dead"],
+      result_id: yield* historyResult(owner.id)
     }
   }, yield* call("GET", "/auth/sessions", { token: owner.accessToken }))
 })

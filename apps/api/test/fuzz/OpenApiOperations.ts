@@ -59,6 +59,11 @@ export interface Operation {
   readonly security: ReadonlyArray<ReadonlyArray<SecurityScheme>>
   /** The statuses the document declares, e.g. `"200"`. */
   readonly statuses: ReadonlySet<string>
+  /**
+   * Error statuses answered with a documented object other than `{"detail"}` (the usage
+   * validation's response model), with that object's schema.
+   */
+  readonly errorModels: ReadonlyMap<string, ReadonlyArray<JsonSchema>>
 }
 
 interface Document {
@@ -115,6 +120,21 @@ const schemeOf = (name: string, raw: RawScheme | undefined): SecurityScheme => {
   return { _tag: "Unknown", name, description: JSON.stringify(raw ?? "undeclared") }
 }
 
+const isDetailBody = (schema: JsonSchema) => schema.properties !== undefined && "detail" in schema.properties
+
+const errorModelsOf = (raw: RawOperation, resolved: (schema: JsonSchema | undefined) => JsonSchema) =>
+  new Map(
+    Object.entries(raw.responses ?? {}).flatMap(([status, response]) => {
+      if (Number(status) < 400) return []
+      const content = (response as { readonly content?: Record<string, { readonly schema?: JsonSchema }> }).content
+      const schema = resolved(content?.["application/json"]?.schema)
+      const models = (schema.anyOf ?? [schema]).filter((alternative) =>
+        alternative.type === "object" && alternative.properties !== undefined && !isDetailBody(alternative)
+      )
+      return models.length === 0 ? [] : [[status, models] as const]
+    })
+  )
+
 const operationsOf = (document: Document): ReadonlyArray<Operation> => {
   const resolved = resolve(document)
   const schemes = document.components?.securitySchemes ?? {}
@@ -141,7 +161,8 @@ const operationsOf = (document: Document): ReadonlyArray<Operation> => {
         security: requirements
           .map((requirement) => Object.keys(requirement).map((name) => schemeOf(name, schemes[name])))
           .filter((alternative) => alternative.length > 0),
-        statuses: new Set(Object.keys(raw.responses ?? {}))
+        statuses: new Set(Object.keys(raw.responses ?? {})),
+        errorModels: errorModelsOf(raw, resolved)
       }
       return [operation]
     })

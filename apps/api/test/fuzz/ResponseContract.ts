@@ -107,6 +107,31 @@ const errorProblems = (response: RawResponse): Array<string> => {
   return problems
 }
 
+/**
+ * Whether the body is the object the operation documents for this error status instead of
+ * `{"detail"}` (the usage validation answers its refusals in its response model, as the
+ * reference did): every required key there, no other key.
+ */
+export const isDocumentedModel = (operation: Operation, response: RawResponse) => {
+  const body = response.json
+  if (!isRecord(body) || "detail" in body) return false
+  return (operation.errorModels.get(String(response.status)) ?? []).some((model) =>
+    (model.required ?? []).every((key) => key in body) &&
+    Object.keys(body).every((key) => key in (model.properties ?? {}))
+  )
+}
+
+/** A refusal in the response model: 401 still challenges, a rate limit still says when to retry. */
+const modelProblems = (response: RawResponse): Array<string> => {
+  const problems: Array<string> = []
+  if (response.status === 401 && !response.headers["www-authenticate"]) problems.push("401 without WWW-Authenticate")
+  const recordedRefusal = isRecord(response.json) && typeof response.json["usage_id"] === "string"
+  if (response.status === 429 && !recordedRefusal && !/^\d+$/.test(response.headers["retry-after"] ?? "")) {
+    problems.push("a rate-limit 429 without Retry-After")
+  }
+  return problems
+}
+
 /** Everything wrong with one answer; empty when it is a good one. */
 export const violations = (operation: Operation, sent: SentRequest, response: RawResponse): ReadonlyArray<string> => {
   const problems: Array<string> = []
@@ -118,7 +143,9 @@ export const violations = (operation: Operation, sent: SentRequest, response: Ra
   if (response.status < 400 && !operation.statuses.has(String(response.status))) {
     problems.push(`success status ${response.status} is not in the document (${[...operation.statuses].join(", ")})`)
   }
-  if (response.status >= 400) problems.push(...errorProblems(response))
+  if (response.status >= 400) {
+    problems.push(...(isDocumentedModel(operation, response) ? modelProblems(response) : errorProblems(response)))
+  }
   problems.push(...leaksIn(response, sent))
   return problems
 }
