@@ -45,18 +45,19 @@ FROM base AS runtime
 COPY --from=build /app /app
 USER node
 
+# The programs run with the node flags of packages/toolchain/src/ProgramFlags.ts (HEAP_LIMIT_MB).
 FROM runtime AS cli
 ENTRYPOINT ["node", "packages/toolchain/dist/cli.js"]
 CMD ["--help"]
 
 FROM runtime AS worker
-CMD ["node", "packages/toolchain/dist/worker.js"]
+CMD exec node --max-semi-space-size=8 --max-old-space-size=${HEAP_LIMIT_MB:-256} packages/toolchain/dist/worker.js
 
 FROM runtime AS scheduler
-CMD ["node", "packages/toolchain/dist/scheduler.js"]
+CMD exec node --max-semi-space-size=8 --max-old-space-size=${HEAP_LIMIT_MB:-256} packages/toolchain/dist/scheduler.js
 
 FROM runtime AS api
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "packages/toolchain/dist/api.js"]
+CMD exec node --max-semi-space-size=8 --max-old-space-size=${HEAP_LIMIT_MB:-256} packages/toolchain/dist/api.js

@@ -49,6 +49,8 @@ task=${1:-}
 cli() { node apps/cli/src/main.ts "$@"; }
 # The programs run bundled (packages/toolchain/dist): they start with about 100 MB less memory.
 bundle() { node packages/toolchain/src/build.ts; }
+# The flags of packages/toolchain/src/ProgramFlags.ts (startAll passes the same).
+program() { exec node --max-semi-space-size=8 --max-old-space-size="${HEAP_LIMIT_MB:-256}" "packages/toolchain/dist/$1.js"; }
 
 case "$task" in
   start)
@@ -56,9 +58,9 @@ case "$task" in
     bundle
     exec node packages/toolchain/src/startAll.ts --bundled
     ;;
-  start:api) bundle && exec node packages/toolchain/dist/api.js ;;
-  start:worker) bundle && exec node packages/toolchain/dist/worker.js ;;
-  start:scheduler) bundle && exec node packages/toolchain/dist/scheduler.js ;;
+  start:api) bundle && program api ;;
+  start:worker) bundle && program worker ;;
+  start:scheduler) bundle && program scheduler ;;
   migrate) cli migrate "$@" ;;
   cli) cli "$@" ;;
   test)

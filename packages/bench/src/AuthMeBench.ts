@@ -12,6 +12,7 @@ import { resolve } from "node:path"
 import { parseArgs } from "node:util"
 import pg from "pg"
 import { drive, type DriveResult } from "./LoadDriver.ts"
+import { programEntries, programFlags } from "./Programs.ts"
 
 const { values: options } = parseArgs({
   options: {
@@ -104,7 +105,7 @@ const main = async () => {
   await run(["apps/cli/src/main.ts", "migrate"], { DATABASE_URL: databaseUrl }, apiRoot)
   await seedUser()
 
-  const api = spawn(node, ["apps/api/src/main.ts"], {
+  const api = spawn(node, [...programFlags, programEntries(apiRoot).api], {
     cwd: apiRoot,
     env: {
       ...process.env,

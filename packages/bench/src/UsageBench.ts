@@ -14,6 +14,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import pg from "pg"
+import { type Program, programEntries, programFlags } from "./Programs.ts"
 
 const { values: options } = parseArgs({
   options: {
@@ -104,18 +105,19 @@ const programEnv = (apiPort: number) => ({
   INTERNAL_API_SECRET: internalKey
 })
 
-const startPrograms = (apiPort: number) =>
+const startPrograms = (apiPort: number, entries: Record<Program, string>) =>
   Object.fromEntries((["api", "worker", "scheduler"] as const).map((name) => [
     name,
     spawn(node, [
+      ...programFlags,
       ...(name === "api" ? options["api-node-args"].split(/\s+/).filter(Boolean) : []),
-      `apps/${name}/src/main.ts`
+      entries[name]
     ], {
       cwd: apiRoot,
       env: { ...process.env, ...programEnv(apiPort) },
       stdio: ["ignore", "ignore", "inherit"]
     })
-  ])) as Record<"api" | "worker" | "scheduler", ChildProcess>
+  ])) as Record<Program, ChildProcess>
 
 /** A signed-in owner, a team workspace on the API Basic plan priced for the bench, and a live key. */
 const seedApi = async (apiPort: number) => {
@@ -286,7 +288,7 @@ const main = async () => {
     await client.query(`CREATE DATABASE ${databaseName}`)
   })
   await run(["apps/cli/src/main.ts", "migrate"], { DATABASE_URL: databaseUrl }, apiRoot)
-  const programs = startPrograms(apiPort)
+  const programs = startPrograms(apiPort, programEntries(apiRoot))
   let limit: ChildProcess | undefined
   try {
     await waitFor(`http://127.0.0.1:${apiPort}/health`)

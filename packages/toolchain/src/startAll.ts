@@ -15,6 +15,7 @@ import {
 } from "@cuebx/config"
 import { Effect } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
+import { programNodeFlags } from "./ProgramFlags.ts"
 
 // `--bundled`: run the programs `build.ts` bundled (what `npm start` does), else their sources.
 const bundled = process.argv.includes("--bundled")
@@ -53,7 +54,10 @@ const stopAll = (signal: NodeJS.Signals) => {
 }
 
 for (const name of started) {
-  const child = spawn(process.execPath, [programs[name]], { stdio: "inherit", env: environment })
+  const child = spawn(process.execPath, [...programNodeFlags(environment), programs[name]], {
+    stdio: "inherit",
+    env: environment
+  })
   children.set(name, child)
   child.on("exit", (code, signal) => {
     children.delete(name)
