@@ -51,13 +51,13 @@ ENTRYPOINT ["node", "packages/toolchain/dist/cli.js"]
 CMD ["--help"]
 
 FROM runtime AS worker
-CMD exec node --max-semi-space-size=8 --max-old-space-size=${HEAP_LIMIT_MB:-256} packages/toolchain/dist/worker.js
+CMD exec node --max-semi-space-size=32 --max-old-space-size=${HEAP_LIMIT_MB:-256} packages/toolchain/dist/worker.js
 
 FROM runtime AS scheduler
-CMD exec node --max-semi-space-size=8 --max-old-space-size=${HEAP_LIMIT_MB:-256} packages/toolchain/dist/scheduler.js
+CMD exec node --max-semi-space-size=32 --max-old-space-size=${HEAP_LIMIT_MB:-256} packages/toolchain/dist/scheduler.js
 
 FROM runtime AS api
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD exec node --max-semi-space-size=8 --max-old-space-size=${HEAP_LIMIT_MB:-256} packages/toolchain/dist/api.js
+CMD exec node --max-semi-space-size=32 --max-old-space-size=${HEAP_LIMIT_MB:-256} packages/toolchain/dist/api.js

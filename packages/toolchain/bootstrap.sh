@@ -50,7 +50,7 @@ cli() { node apps/cli/src/main.ts "$@"; }
 # The programs run bundled (packages/toolchain/dist): they start with about 100 MB less memory.
 bundle() { node packages/toolchain/src/build.ts; }
 # The flags of packages/toolchain/src/ProgramFlags.ts (startAll passes the same).
-program() { exec node --max-semi-space-size=8 --max-old-space-size="${HEAP_LIMIT_MB:-256}" "packages/toolchain/dist/$1.js"; }
+program() { exec node --max-semi-space-size=32 --max-old-space-size="${HEAP_LIMIT_MB:-256}" "packages/toolchain/dist/$1.js"; }
 
 case "$task" in
   start)
