@@ -168,6 +168,10 @@ export const TestInfra = {
         RABBITMQ_QUEUE_SUFFIX: queueSuffix,
         // Emails go to Brevo (a fake, where a test sets BREVO_BASE_URL), not to the mail folder.
         BREVO_API_KEY: "xkeysib-test-key",
+        // Never the real Brevo: a closed local port refuses at once. Reaching out (a lookup or a
+        // connection that hangs on a closed network) kept consumers inside their transactions for
+        // the whole timeout and starved the test's pool.
+        BREVO_BASE_URL: "http://127.0.0.1:9/v3",
         ...options.env
       }
       return Layer.mergeAll(
