@@ -19,8 +19,13 @@ import { UsageLimits } from "./UsageLimits.ts"
 import { UsageLogsRepo } from "./UsageLogsRepo.ts"
 import { UsageValidation } from "./UsageValidation.ts"
 
-/** Commits alone, in the caller's transaction: what the queue handlers need. */
-export const UsageCommitsLive = UsageCommits.layer.pipe(Layer.provide(UsageLogsRepo.layerDirect))
+/**
+ * Commits alone, in the caller's transaction: what the queue handlers need. Fresh, because layers
+ * are shared by reference: in the API, which also builds `UsageLive`, the handlers would otherwise
+ * get its group-committing instance, whose statements wait for a pool connection of their own
+ * while the handler's transaction holds one (with the pool full of such handlers, forever).
+ */
+export const UsageCommitsLive = Layer.fresh(UsageCommits.layer).pipe(Layer.provide(UsageLogsRepo.layerDirect))
 
 /** Validation, commits and the Career history, with their caches. */
 export const UsageLive = Layer.mergeAll(UsageValidation.layer, UsageCommits.layer, CareerHistory.layer).pipe(

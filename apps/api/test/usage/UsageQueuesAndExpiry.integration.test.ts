@@ -62,7 +62,9 @@ const expirePending = (product: "API" | "CAREER") =>
     return yield* (yield* UsageExpiry).expirePending(product)
   }).pipe(Effect.provide(UsageExpiry.layer))
 
-layer(authTestLayer({ env: { ENABLE_CONSUMERS: "true", QUEUE_RETRY_DELAY: "300 millis" } }), {
+// A pool of three: two connections LISTEN (the change feed, the outbox relay), so a handler's
+// transaction holds the last one, and a commit that does not run inside it waits forever.
+layer(authTestLayer({ env: { ENABLE_CONSUMERS: "true", QUEUE_RETRY_DELAY: "300 millis", DB_POOL_MAX: "3" } }), {
   excludeTestServices: true
 })("usage commits on the queues, and the expiry of pending usage", (it) => {
   describe("queues", () => {
