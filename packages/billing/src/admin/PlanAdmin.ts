@@ -121,6 +121,8 @@ const exists = (lookup: Effect.Effect<unknown, StripeFailed>) =>
 export class PlanAdmin extends Context.Service<PlanAdmin, {
   list(product: ProductType | undefined): Effect.Effect<ReadonlyArray<AdminPlan>>
   get(planId: string): Effect.Effect<AdminPlan, AdminPlanNotFound>
+  /** Any plan, deleted ones included (the operators' view). */
+  find(planId: string): Effect.Effect<Option.Option<AdminPlan>>
   create(plan: NewPlan, alongside?: AlongsidePlanWrite): Effect.Effect<AdminPlan, PlanError>
   update(
     planId: string,
@@ -200,6 +202,7 @@ export class PlanAdmin extends Context.Service<PlanAdmin, {
       return PlanAdmin.of({
         list: (product) => repo.list(product),
         get: found,
+        find: (planId) => repo.find(planId),
         pricingRule: (planId) => repo.pricingRule(planId),
         create: Effect.fn("PlanAdmin.create")(function*(input, alongside = nothingAlongside) {
           const id = crypto.randomUUID()
