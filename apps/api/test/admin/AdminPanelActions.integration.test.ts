@@ -206,6 +206,10 @@ layer(billingTestLayer({ ADMIN_PASSWORD: adminPassword }), { excludeTestServices
           assert.include(createdEntry, { action: "plan.create", before: null })
           assert.include(createdEntry!.after, { name: "Panel Team", price: "29.00", stripe_product_id: product["id"] })
 
+          const forgedChange = yield* panelPost(signedIn, `/admin/plans/${planId}`, { ...teamPlan, price: "1.00" }, {
+            csrf: false
+          })
+          assert.strictEqual(forgedChange.status, 403)
           assert.strictEqual((yield* panelPost(signedIn, `/admin/plans/${uuid()}`, teamPlan)).status, 404)
           assert.strictEqual((yield* panelPost(signedIn, "/admin/plans/not-a-plan", teamPlan)).status, 404)
           const negative = yield* panelPost(signedIn, `/admin/plans/${planId}`, { ...teamPlan, price: "-1" })
