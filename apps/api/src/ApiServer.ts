@@ -14,7 +14,7 @@ import {
 import { AccountHttp, AuthenticationLive, AuthHttp, AuthLive } from "@cuebx/auth"
 import { QueueWorkers, scheduledJobs, ScheduledJobServices } from "@cuebx/background"
 import { CareerBillingHttp, CareerSubscriptionsHttp, PlanCatalogue, PlansHttp, WebhooksHttp } from "@cuebx/billing"
-import { Broker, DeadLetters, MessageSecrets, Outbox, OutboxRelayLive } from "@cuebx/broker"
+import { Broker, DeadLetters, MessageSecrets, Outbox, OutboxDirectory, OutboxRelayLive } from "@cuebx/broker"
 import { CorsSettings, hasEmbeddedParts, Infrastructure, isProduction } from "@cuebx/config"
 import { CuebxApi, usageRpcPath } from "@cuebx/contract"
 import { ChangeFeed, ProgramDatabase } from "@cuebx/db"
@@ -126,6 +126,7 @@ export const ApiInfrastructure = Layer.unwrap(Effect.gen(function*() {
     consumers,
     scheduler.pipe(Layer.provide(ScheduledJobServices)),
     DeadLetters.layer,
+    OutboxDirectory.layer,
     PlanCatalogue.layerEnsureLoaded,
     AdminPanelLive
   ).pipe(

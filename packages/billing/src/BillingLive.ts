@@ -2,11 +2,15 @@
  * The billing services wired together. `BillingLive`: plan reads and subscriptions with their
  * repository (what the workspaces package builds on). `BillingStripeLive`: everything that talks
  * to Stripe, on top of it; it needs the workspaces seam (`BillingWorkspaces`), auth's profiles,
- * the outbox and the program's `HttpClient` from the caller. Both need the database.
+ * the outbox and the program's `HttpClient` from the caller, and carries the operators' reads
+ * (subscriptions, payments, Stripe events). Both need the database.
  */
 import { Layer } from "effect"
+import { PaymentsDirectory } from "./admin/PaymentsDirectory.ts"
 import { PlanAdmin } from "./admin/PlanAdmin.ts"
 import { PlanAdminRepo } from "./admin/PlanAdminRepo.ts"
+import { StripeEventDirectory } from "./admin/StripeEventDirectory.ts"
+import { SubscriptionDirectory } from "./admin/SubscriptionDirectory.ts"
 import { BillingContacts } from "./BillingContacts.ts"
 import { CareerBilling } from "./CareerBilling.ts"
 import { StripeCustomers } from "./customers/StripeCustomers.ts"
@@ -45,5 +49,8 @@ export const BillingStripeLive = Layer.mergeAll(
   WorkspaceBilling.layer,
   CareerBilling.layer,
   StripeWebhooks.layer,
-  PlanAdmin.layer
+  PlanAdmin.layer,
+  SubscriptionDirectory.layer,
+  PaymentsDirectory.layer,
+  StripeEventDirectory.layer
 ).pipe(Layer.provideMerge(StripeState))

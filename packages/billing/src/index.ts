@@ -3,8 +3,11 @@
  * products, and everything Stripe: customers, checkout and changes, webhooks and their handlers,
  * payments, and the job that checks ended periods.
  */
+export * from "./admin/PaymentsDirectory.ts"
 export * from "./admin/PlanAdmin.ts"
 export * from "./admin/PlanAdminRepo.ts"
+export * from "./admin/StripeEventDirectory.ts"
+export * from "./admin/SubscriptionDirectory.ts"
 export * from "./BillingConfig.ts"
 export * from "./BillingContacts.ts"
 export * from "./BillingJobs.ts"

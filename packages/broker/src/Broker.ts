@@ -26,6 +26,7 @@ import {
   type MessageTransport,
   type OutgoingMessage,
   PublishFailed,
+  QueueDepthsUnavailable,
   type Settlement
 } from "./Transport.ts"
 
@@ -209,6 +210,7 @@ export class Broker extends Context.Service<Broker, MessageTransport>()("@cuebx/
       consume: () => Effect.never,
       readiness: Stream.never,
       isReady: Effect.succeed(false),
+      messageCounts: () => Effect.fail(new QueueDepthsUnavailable({ reason: "messaging is disabled" })),
       effectiveSpec: (spec) => spec
     })
   )
@@ -329,11 +331,28 @@ export class Broker extends Context.Service<Broker, MessageTransport>()("@cuebx/
           )
         )
 
+      // One passive declaration per queue on a channel of its own, closed afterwards.
+      const messageCounts = Effect.fn("Broker.messageCounts")(function*(queues: ReadonlyArray<string>) {
+        const session = yield* SubscriptionRef.get(state)
+        if (Option.isNone(session)) return yield* new QueueDepthsUnavailable({ reason: "RabbitMQ is not connected" })
+        const counts = yield* Effect.acquireUseRelease(
+          declarationChannel(session.value.connection),
+          (channel) =>
+            Effect.forEach(queues, (queue) =>
+              amqpCall(() => channel.checkQueue(physical(queue)), "5 seconds").pipe(
+                Effect.map((answer) => [queue, answer.messageCount] as const)
+              )),
+          closeQuietly
+        ).pipe(Effect.mapError((error) => new QueueDepthsUnavailable({ reason: describeAmqpFailure(error) })))
+        return new Map(counts)
+      })
+
       return Broker.of({
         publish,
         consume,
         readiness: Stream.map(sessions, () => undefined),
         isReady: Effect.map(SubscriptionRef.get(state), Option.isSome),
+        messageCounts,
         effectiveSpec
       })
     })

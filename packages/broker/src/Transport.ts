@@ -14,6 +14,11 @@ export class PublishFailed extends Data.TaggedError("PublishFailed")<{
   readonly reason: string
 }> {}
 
+/** The transport cannot say how many messages wait right now (not connected, messaging off). */
+export class QueueDepthsUnavailable extends Data.TaggedError("QueueDepthsUnavailable")<{
+  readonly reason: string
+}> {}
+
 export interface OutgoingMessage {
   /** Logical queue name (`otp_emails`, `otp_emails_retry`, `otp_emails_dead`). */
   readonly queue: string
@@ -59,6 +64,11 @@ export interface MessageTransport {
   readonly readiness: Stream.Stream<void>
   /** Whether a publish can succeed right now. */
   readonly isReady: Effect.Effect<boolean>
+  /**
+   * How many messages wait in each of these queues (logical names): on RabbitMQ those ready for
+   * delivery, in the database every row not yet handled. One cheap look per queue, for operators.
+   */
+  messageCounts(queues: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, number>, QueueDepthsUnavailable>
   /** The queue as this transport runs it: retry delay and retry count after configuration overrides. */
   effectiveSpec(spec: QueueSpec): QueueSpec
 }

@@ -187,6 +187,19 @@ export const messagingContract = <E>(
           assert.isNotNull(outboxRow!.publishedAt)
         }))
 
+      it.effect("counts the messages waiting in a queue nobody consumes, and none in an empty one", () =>
+        Effect.gen(function*() {
+          const broker = yield* Broker
+          for (const n of [1, 2]) {
+            yield* broker.publish({ queue: Queues.otpEmails.name, body: `{"n":${n}}`, messageId: crypto.randomUUID() })
+          }
+          const counts = yield* eventually(
+            broker.messageCounts([Queues.otpEmails.name, Queues.paymentFailedEmails.name]),
+            (found) => found.get(Queues.otpEmails.name) === 2
+          )
+          assert.deepStrictEqual([...counts], [[Queues.otpEmails.name, 2], [Queues.paymentFailedEmails.name, 0]])
+        }))
+
       it.effect("nothing is published when the transaction rolls back", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient

@@ -29,6 +29,7 @@ const scriptedBroker = (
       consume: () => Effect.never,
       readiness: Stream.never,
       isReady: Effect.succeed(true),
+      messageCounts: (queues) => Effect.succeed(new Map(queues.map((queue) => [queue, 0]))),
       effectiveSpec: (spec) => spec
     })
   )

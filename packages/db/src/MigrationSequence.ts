@@ -16,6 +16,7 @@ import m0009 from "./migrations/0009_billing_stripe.ts"
 import m0010 from "./migrations/0010_usage_quotas_logs_history.ts"
 import m0011 from "./migrations/0011_messaging_queue_messages.ts"
 import m0012 from "./migrations/0012_admin_sessions_audit.ts"
+import m0013 from "./migrations/0013_usage_credit_adjustments_denials.ts"
 
 export const migrationSequence = {
   "0001_core_foundation": m0001,
@@ -29,5 +30,6 @@ export const migrationSequence = {
   "0009_billing_stripe": m0009,
   "0010_usage_quotas_logs_history": m0010,
   "0011_messaging_queue_messages": m0011,
-  "0012_admin_sessions_audit": m0012
+  "0012_admin_sessions_audit": m0012,
+  "0013_usage_credit_adjustments_denials": m0013
 } as const

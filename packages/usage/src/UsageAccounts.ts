@@ -31,7 +31,8 @@ export interface WorkspaceAccount {
   readonly subscription: SubscriptionTerms | null
 }
 
-const termsOf = (holding: PlanHolding): SubscriptionTerms => ({
+/** How usage sees a current subscription: its plan, and the basis of its periods. */
+export const termsOf = (holding: PlanHolding): SubscriptionTerms => ({
   subscriptionId: holding.subscription.id,
   planId: holding.plan.id,
   period: {

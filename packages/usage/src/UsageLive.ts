@@ -9,12 +9,15 @@ import { Layer } from "effect"
 import { AccountsRepo } from "./AccountsRepo.ts"
 import { CareerHistory } from "./CareerHistory.ts"
 import { CareerHistoryRepo } from "./CareerHistoryRepo.ts"
+import { CreditAdjustments } from "./CreditAdjustments.ts"
 import { InternalAuthenticationLive } from "./http/InternalAuthenticationLive.ts"
 import { CareerHistoryHttp, CareerUsageHttp, UsageHttp } from "./http/UsageHttp.ts"
 import { PricingCatalog } from "./PricingCatalog.ts"
 import { PricingRepo } from "./PricingRepo.ts"
 import { UsageAccounts } from "./UsageAccounts.ts"
 import { UsageCommits } from "./UsageCommits.ts"
+import { UsageDenials } from "./UsageDenials.ts"
+import { UsageDirectory } from "./UsageDirectory.ts"
 import { UsageLimits } from "./UsageLimits.ts"
 import { UsageLogsRepo } from "./UsageLogsRepo.ts"
 import { UsageValidation } from "./UsageValidation.ts"
@@ -27,10 +30,16 @@ import { UsageValidation } from "./UsageValidation.ts"
  */
 export const UsageCommitsLive = Layer.fresh(UsageCommits.layer).pipe(Layer.provide(UsageLogsRepo.layerDirect))
 
-/** Validation, commits and the Career history, with their caches. */
-export const UsageLive = Layer.mergeAll(UsageValidation.layer, UsageCommits.layer, CareerHistory.layer).pipe(
+/** Validation, commits and the Career history, with their caches; the operators' reads and adjustments. */
+export const UsageLive = Layer.mergeAll(
+  UsageValidation.layer,
+  UsageCommits.layer,
+  CareerHistory.layer,
+  UsageDirectory.layer,
+  CreditAdjustments.layer
+).pipe(
   Layer.provideMerge(
-    Layer.mergeAll(UsageAccounts.layer, PricingCatalog.layer, UsageLimits.layer, ApiKeyUsage.layer)
+    Layer.mergeAll(UsageAccounts.layer, PricingCatalog.layer, UsageLimits.layer, ApiKeyUsage.layer, UsageDenials.layer)
   ),
   Layer.provideMerge(
     Layer.mergeAll(UsageLogsRepo.layer, CareerHistoryRepo.layer, AccountsRepo.layer, PricingRepo.layer)

@@ -49,8 +49,16 @@ export type Recorded =
     readonly usageId: string
     /** The quota's granted credits after this reservation; `null` when nothing was reserved. */
     readonly granted: BigDecimal.BigDecimal | null
+    /** The period's allowance, operators' adjustment included; `null` when nothing was reserved. */
+    readonly allowance: BigDecimal.BigDecimal | null
   }
-  | { readonly _tag: "Denied"; readonly usageId: string; readonly used: BigDecimal.BigDecimal }
+  | {
+    readonly _tag: "Denied"
+    readonly usageId: string
+    readonly used: BigDecimal.BigDecimal
+    /** The period's allowance, operators' adjustment included. */
+    readonly allowance: BigDecimal.BigDecimal
+  }
   | {
     readonly _tag: "Seen"
     readonly usageId: string
@@ -96,7 +104,8 @@ const RecordedRow = Schema.Struct({
   credits: NumericColumn,
   testKey: Schema.Boolean,
   granted: Schema.NullOr(NumericColumn),
-  used: Schema.NullOr(NumericColumn)
+  used: Schema.NullOr(NumericColumn),
+  quotaAllowance: Schema.NullOr(NumericColumn)
 })
 
 const SettledRow = Schema.Struct({
@@ -380,9 +389,16 @@ export class UsageLogsRepo extends Context.Service<UsageLogsRepo, {
           const row = yield* submit.record(usage)
           switch (row.outcome) {
             case "granted":
-              return { _tag: "Granted", usageId: row.usageId, granted: row.granted } as const
-            case "denied":
-              return { _tag: "Denied", usageId: row.usageId, used: row.used ?? usage.allowance } as const
+              return {
+                _tag: "Granted",
+                usageId: row.usageId,
+                granted: row.granted,
+                allowance: row.granted === null ? null : row.quotaAllowance
+              } as const
+            case "denied": {
+              const allowance = row.quotaAllowance ?? usage.allowance
+              return { _tag: "Denied", usageId: row.usageId, used: row.used ?? allowance, allowance } as const
+            }
             case "seen":
               return {
                 _tag: "Seen",

@@ -14,6 +14,7 @@ import { periodAt } from "./Periods.ts"
 import { PricingCatalog } from "./PricingCatalog.ts"
 import type { PricingRule } from "./PricingRepo.ts"
 import { type SubscriptionTerms, UsageAccounts } from "./UsageAccounts.ts"
+import { denialReasonOf, UsageDenials } from "./UsageDenials.ts"
 import {
   ApiKeyMalformed,
   ApiKeyOfOtherWorkspace,
@@ -73,6 +74,10 @@ export class UsageValidation extends Context.Service<UsageValidation, {
       const limits = yield* UsageLimits
       const logs = yield* UsageLogsRepo
       const keyUsage = yield* ApiKeyUsage
+      const denials = yield* UsageDenials
+      const countDenials =
+        (product: "API" | "CAREER") => <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.tapError(effect, (error) => denials.count(product, denialReasonOf(error._tag)))
 
       const ruleOf = Effect.fnUntraced(function*(planId: string, testKey: boolean) {
         const rule = (yield* pricing.current).rule(planId) ?? (yield* pricing.refresh).rule(planId)
@@ -132,7 +137,7 @@ export class UsageValidation extends Context.Service<UsageValidation, {
               isTestKey: testKey,
               remaining: recorded.granted === null
                 ? null
-                : BigDecimal.subtract(rule.creditsAllocation, recorded.granted),
+                : BigDecimal.subtract(recorded.allowance ?? rule.creditsAllocation, recorded.granted),
               replayed: false,
               limits: standing
             }
@@ -140,7 +145,7 @@ export class UsageValidation extends Context.Service<UsageValidation, {
             return yield* new QuotaExceeded({
               usageId: recorded.usageId,
               used: recorded.used,
-              allowance: rule.creditsAllocation,
+              allowance: recorded.allowance,
               cost,
               limits: standing
             })
@@ -189,7 +194,7 @@ export class UsageValidation extends Context.Service<UsageValidation, {
             rule,
             testKey
           )
-        }),
+        }, countDenials("API")),
         validateCareer: Effect.fnUntraced(function*(userId, request) {
           const subscription = yield* accounts.careerSubscription(userId)
           if (subscription === null) return yield* new NoCurrentSubscription({ product: "CAREER", ownerId: userId })
@@ -204,7 +209,7 @@ export class UsageValidation extends Context.Service<UsageValidation, {
             rule,
             false
           )
-        })
+        }, countDenials("CAREER"))
       })
     })
   )

@@ -18,6 +18,8 @@ const testPrefix = "cbx_test_"
 const visibleTokenCharacters = 5
 const defaultExpiryDays = 90
 
+const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
+
 export class ApiKeyNotFound extends Schema.TaggedError<ApiKeyNotFound>()("ApiKeyNotFound", {
   workspaceId: Schema.String,
   apiKeyId: Schema.String
@@ -51,6 +53,14 @@ export class ApiKeys extends Context.Service<ApiKeys, {
   list(userId: string, workspaceId: string): Effect.Effect<ReadonlyArray<ListedApiKey>, AccessDenied>
   /** Revoking a revoked key again changes nothing. */
   revoke(userId: string, workspaceId: string, keyId: string): Effect.Effect<void, AccessDenied | ApiKeyNotFound>
+  /**
+   * An operator's revocation (the admin panel): no member's authority needed; returns the key
+   * before and after. Run it in the transaction that audits it.
+   */
+  revokeByOperator(
+    workspaceId: string,
+    keyId: string
+  ): Effect.Effect<{ readonly before: ApiKey; readonly after: ApiKey }, ApiKeyNotFound>
   /** The usable key a raw secret belongs to, in a workspace not deleted (one indexed lookup by its hash). */
   verify(secret: string): Effect.Effect<Option.Option<ApiKey>>
   /** The key a raw secret belongs to, in a workspace not deleted, whatever its state (`isUsable` tells). */
@@ -102,6 +112,18 @@ export class ApiKeys extends Context.Service<ApiKeys, {
             yield* repo.revoke(keyId, yield* DateTime.now)
             // Processes that cache keys (usage) drop this one as soon as the revocation commits.
             yield* announce("api_key", keyId).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+          }))
+        }),
+        revokeByOperator: Effect.fn("ApiKeys.revokeByOperator")(function*(workspaceId: string, keyId: string) {
+          const notFound = new ApiKeyNotFound({ workspaceId, apiKeyId: keyId })
+          if (!isUuid(workspaceId) || !isUuid(keyId)) return yield* notFound
+          return yield* inTransaction(Effect.gen(function*() {
+            const before = yield* repo.find(workspaceId, keyId)
+            if (Option.isNone(before)) return yield* notFound
+            yield* repo.revoke(keyId, yield* DateTime.now)
+            yield* announce("api_key", keyId).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+            const after = yield* repo.find(workspaceId, keyId)
+            return { before: before.value, after: Option.getOrElse(after, () => before.value) }
           }))
         }),
         verify: Effect.fn("ApiKeys.verify")(function*(secret: string) {

@@ -16,6 +16,7 @@ import { Seats } from "./Seats.ts"
 import { SalesInquiries } from "./support/SalesInquiries.ts"
 import { WorkspaceAccess } from "./WorkspaceAccess.ts"
 import { WorkspaceBillingSeam } from "./WorkspaceBillingSeam.ts"
+import { WorkspaceDirectory } from "./WorkspaceDirectory.ts"
 import { Workspaces } from "./Workspaces.ts"
 import { WorkspacesRepo } from "./WorkspacesRepo.ts"
 import { WorkspaceViews } from "./WorkspaceViews.ts"
@@ -42,7 +43,8 @@ export const WorkspacesLive = Layer.mergeAll(
   Members.layer,
   Invitations.layer,
   ApiKeys.layer,
-  SalesInquiries.layer
+  SalesInquiries.layer,
+  WorkspaceDirectory.layer
 ).pipe(
   Layer.provideMerge(BillingStripeLive.pipe(Layer.provideMerge(WorkspaceBillingSeam))),
   Layer.provideMerge(Policy)

@@ -2,7 +2,8 @@
  * The admin panel driven through a real browser (Debian's Chromium through playwright-core)
  * against the real API on real infrastructure: signing in, a refused password, finding and
  * deactivating a user, replaying a dead letter that the worker then handles, the dashboard's
- * charts, and a forged cross-site form post.
+ * sign-ups chart, and a forged cross-site form post. The panel's other operations, and the
+ * dashboard's screenshot, are in `AdminPanelOperations.browser.test.ts`.
  */
 import { makeFakeHttpServer } from "@cuebx/testing"
 import { browserContext, launchBrowser } from "@cuebx/testing/Browser"
@@ -10,10 +11,8 @@ import { assert, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Schedule } from "effect"
 import { HttpServer } from "effect/http"
 import { SqlClient } from "effect/sql"
-import { mkdirSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { dirname, resolve } from "node:path"
 import { call, password } from "../auth/support.ts"
 import { apiTestLayer } from "../support.ts"
 import { newUser } from "../workspaces/support.ts"
@@ -167,12 +166,6 @@ layer(TestLayer, { excludeTestServices: true, timeout: "120 seconds" })("the adm
         await page.goto("/admin")
         const titles = await page.locator("figure.chart h2").allTextContents()
         const signupBars = await page.locator("figure.chart").first().locator("rect title").allTextContents()
-        const screenshot = process.env["ADMIN_SCREENSHOT"]
-        if (screenshot !== undefined) {
-          const path = resolve(screenshot)
-          mkdirSync(dirname(path), { recursive: true })
-          await page.screenshot({ path, fullPage: true })
-        }
         return { titles, signupBars }
       })
       assert.include(charts.titles, "Sign-ups per day (last 30 days)")

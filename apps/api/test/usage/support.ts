@@ -29,7 +29,7 @@ export interface ApiKeyFixture {
 
 export const clientIdOf = (workspaceId: string) => `ws_${workspaceId.replaceAll("-", "")}`
 
-const createKey = (owner: TestUser, workspaceId: string, isTestKey: boolean) =>
+export const createKey = (owner: TestUser, workspaceId: string, isTestKey: boolean) =>
   Effect.gen(function*() {
     const response = yield* call("POST", `/api/workspaces/${workspaceId}/api-keys`, {
       token: owner.token,

@@ -2,8 +2,8 @@
  * Handlers of the plan administration (`/admin/api/plans`): wire bodies to billing's `PlanAdmin`
  * and back, its errors through billing's table. The admin authentication is the group's.
  */
-import { type AdminPlan, billingErrorToWire, PlanAdmin, type PlanFields } from "@cuebx/billing"
-import { type AdminPlanResponse, type AdminPlanUpdate, CuebxApi } from "@cuebx/contract"
+import { type AdminPlan, billingErrorToWire, type NewPlan, PlanAdmin, type PlanFields } from "@cuebx/billing"
+import { type AdminPlanCreate, type AdminPlanResponse, type AdminPlanUpdate, CuebxApi } from "@cuebx/contract"
 import { BigDecimal, Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 
@@ -33,8 +33,33 @@ export const adminPlanResponse = (plan: AdminPlan): AdminPlanResponse => ({
   updated_at: plan.updatedAt
 })
 
+const zero = BigDecimal.fromBigInt(0n)
+
+/** A new plan from the admin API's body (the panel's form decodes to the same), with its defaults. */
+export const newPlanOf = (payload: AdminPlanCreate): NewPlan => ({
+  productType: payload.product_type,
+  type: payload.type,
+  name: payload.name,
+  description: payload.description ?? null,
+  price: payload.price,
+  displayPrice: payload.display_price ?? null,
+  seatPrice: payload.seat_price ?? zero,
+  seatDisplayPrice: payload.seat_display_price ?? null,
+  currency: payload.currency ?? "usd",
+  billingPeriod: payload.billing_period ?? "month",
+  rank: payload.rank,
+  trialDays: payload.trial_days ?? null,
+  features: payload.features ?? [],
+  maxSeats: payload.max_seats ?? null,
+  minSeats: payload.min_seats ?? 1,
+  isActive: payload.is_active ?? true,
+  creditsAllocation: payload.credits_allocation ?? zero,
+  rateLimitPerMinute: payload.rate_limit_per_minute ?? null,
+  rateLimitPerDay: payload.rate_limit_per_day ?? null
+})
+
 /** Only the fields the request carries. */
-const changesOf = (update: AdminPlanUpdate): Partial<PlanFields> => ({
+export const planChangesOf = (update: AdminPlanUpdate): Partial<PlanFields> => ({
   ...(update.name === undefined ? {} : { name: update.name }),
   ...(update.description === undefined ? {} : { description: update.description }),
   ...(update.price === undefined ? {} : { price: update.price }),
@@ -51,8 +76,6 @@ const changesOf = (update: AdminPlanUpdate): Partial<PlanFields> => ({
   ...(update.is_active === undefined ? {} : { isActive: update.is_active })
 })
 
-const zero = BigDecimal.fromBigInt(0n)
-
 export const PlansAdminHttp = HttpApiBuilder.group(
   CuebxApi,
   "adminPlans",
@@ -68,30 +91,13 @@ export const PlansAdminHttp = HttpApiBuilder.group(
         ({ params }) =>
           admin.get(params.plan_id).pipe(Effect.map(adminPlanResponse), Effect.mapError(billingErrorToWire))
       )
-      .handle("adminCreatePlan", ({ payload }) =>
-        admin.create({
-          productType: payload.product_type,
-          type: payload.type,
-          name: payload.name,
-          description: payload.description ?? null,
-          price: payload.price,
-          displayPrice: payload.display_price ?? null,
-          seatPrice: payload.seat_price ?? zero,
-          seatDisplayPrice: payload.seat_display_price ?? null,
-          currency: payload.currency ?? "usd",
-          billingPeriod: payload.billing_period ?? "month",
-          rank: payload.rank,
-          trialDays: payload.trial_days ?? null,
-          features: payload.features ?? [],
-          maxSeats: payload.max_seats ?? null,
-          minSeats: payload.min_seats ?? 1,
-          isActive: payload.is_active ?? true,
-          creditsAllocation: payload.credits_allocation ?? zero,
-          rateLimitPerMinute: payload.rate_limit_per_minute ?? null,
-          rateLimitPerDay: payload.rate_limit_per_day ?? null
-        }).pipe(Effect.map(adminPlanResponse), Effect.mapError(billingErrorToWire)))
+      .handle(
+        "adminCreatePlan",
+        ({ payload }) =>
+          admin.create(newPlanOf(payload)).pipe(Effect.map(adminPlanResponse), Effect.mapError(billingErrorToWire))
+      )
       .handle("adminUpdatePlan", ({ params, payload }) =>
-        admin.update(params.plan_id, changesOf(payload)).pipe(
+        admin.update(params.plan_id, planChangesOf(payload)).pipe(
           Effect.map(adminPlanResponse),
           Effect.mapError(billingErrorToWire)
         ))

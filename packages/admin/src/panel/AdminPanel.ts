@@ -11,8 +11,17 @@ import { AdminSessions } from "./AdminSessions.ts"
 import { auditLog } from "./pages/AuditPages.ts"
 import { dashboard } from "./pages/DashboardPage.ts"
 import { deadLetterDetail, deadLetterList, discardDeadLetter, replayDeadLetter } from "./pages/DeadLetterPages.ts"
+import { outboxDetail, outboxList } from "./pages/OutboxPages.ts"
+import { paymentDetail, paymentList } from "./pages/PaymentPages.ts"
+import { archivePlan, createPlan, updatePlan } from "./pages/PlanActions.ts"
+import { newPlanForm, planDetail, planList } from "./pages/PlanPages.ts"
 import { signIn, signInForm, signOut } from "./pages/SignInPages.ts"
+import { requeueStripeEvent, stripeEventDetail, stripeEventList } from "./pages/StripeEventPages.ts"
+import { subscriptionDetail, subscriptionList } from "./pages/SubscriptionPages.ts"
+import { usageDetail, usageList } from "./pages/UsagePages.ts"
 import { deactivateUser, reactivateUser, userDetail, userList } from "./pages/UserPages.ts"
+import { adjustCredits, revokeApiKey } from "./pages/WorkspaceActions.ts"
+import { workspaceDetail, workspaceList } from "./pages/WorkspacePages.ts"
 import { panelSecurityHeaders } from "./PanelRequests.ts"
 import { panelStylesheet } from "./PanelStyles.ts"
 
@@ -32,10 +41,31 @@ export const adminPanelRoutes = [
   HttpRouter.route("GET", "/admin/users/:id", userDetail),
   HttpRouter.route("POST", "/admin/users/:id/deactivate", deactivateUser),
   HttpRouter.route("POST", "/admin/users/:id/reactivate", reactivateUser),
+  HttpRouter.route("GET", "/admin/workspaces", workspaceList),
+  HttpRouter.route("GET", "/admin/workspaces/:id", workspaceDetail),
+  HttpRouter.route("POST", "/admin/workspaces/:id/api-keys/:keyId/revoke", revokeApiKey),
+  HttpRouter.route("POST", "/admin/workspaces/:id/credits", adjustCredits),
+  HttpRouter.route("GET", "/admin/subscriptions", subscriptionList),
+  HttpRouter.route("GET", "/admin/subscriptions/:id", subscriptionDetail),
+  HttpRouter.route("GET", "/admin/plans", planList),
+  HttpRouter.route("POST", "/admin/plans", createPlan),
+  HttpRouter.route("GET", "/admin/plans/new", newPlanForm),
+  HttpRouter.route("GET", "/admin/plans/:id", planDetail),
+  HttpRouter.route("POST", "/admin/plans/:id", updatePlan),
+  HttpRouter.route("POST", "/admin/plans/:id/archive", archivePlan),
+  HttpRouter.route("GET", "/admin/payments", paymentList),
+  HttpRouter.route("GET", "/admin/payments/:id", paymentDetail),
+  HttpRouter.route("GET", "/admin/usage", usageList),
+  HttpRouter.route("GET", "/admin/usage/:product/:id", usageDetail),
+  HttpRouter.route("GET", "/admin/stripe-events", stripeEventList),
+  HttpRouter.route("GET", "/admin/stripe-events/:id", stripeEventDetail),
+  HttpRouter.route("POST", "/admin/stripe-events/:id/requeue", requeueStripeEvent),
   HttpRouter.route("GET", "/admin/dead-letters", deadLetterList),
   HttpRouter.route("GET", "/admin/dead-letters/:id", deadLetterDetail),
   HttpRouter.route("POST", "/admin/dead-letters/:id/replay", replayDeadLetter),
   HttpRouter.route("POST", "/admin/dead-letters/:id/discard", discardDeadLetter),
+  HttpRouter.route("GET", "/admin/outbox", outboxList),
+  HttpRouter.route("GET", "/admin/outbox/:id", outboxDetail),
   HttpRouter.route("GET", "/admin/audit", auditLog)
 ] as const
 

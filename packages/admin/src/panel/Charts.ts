@@ -17,11 +17,15 @@ export interface BarChart {
   readonly series: ReadonlyArray<Series>
   /** How values are written (e.g. two decimals for money). */
   readonly format?: (value: number) => string
+  /** Said under the chart (why it is incomplete, say). */
+  readonly note?: string
 }
 
 const width = 640
-const height = 260
-const margin = { top: 24, right: 12, bottom: 44, left: 44 }
+const plotHeight = 192
+const margin = { top: 24, right: 12, left: 44 }
+/** Roughly how wide a character of a 10px label is. */
+const characterWidth = 5.5
 
 /** A round upper bound for the axis: 1, 2 or 5 times a power of ten. */
 const niceMax = (value: number) => {
@@ -35,22 +39,35 @@ const defaultFormat = (value: number) => Number.isInteger(value) ? String(value)
 export const barChart = (chart: BarChart): SafeHtml => {
   const format = chart.format ?? defaultFormat
   const max = niceMax(Math.max(0, ...chart.series.flatMap((series) => series.values)))
-  const plotWidth = width - margin.left - margin.right
-  const plotHeight = height - margin.top - margin.bottom
+  // Labels too long for the room between them (queue names) are slanted, and the chart grows to
+  // fit them; slanted labels reach left of their bars, so the plot starts far enough right.
+  const count = Math.max(1, chart.categories.length)
+  const longest = Math.max(0, ...chart.categories.map((category) => category.length))
+  const roughGroupWidth = (width - margin.left - margin.right) / count
+  const slanted = longest * characterWidth > roughGroupWidth * Math.ceil(count / 12)
+  const reach = (category: string, index: number) =>
+    Math.cos(Math.PI / 180 * 35) * category.length * characterWidth - (index + 0.5) * roughGroupWidth
+  const left = slanted
+    ? Math.max(margin.left, Math.ceil(Math.max(...chart.categories.map(reach)) + margin.left / 2))
+    : margin.left
+  const plotWidth = width - left - margin.right
   const groupWidth = plotWidth / Math.max(1, chart.categories.length)
+  const labelsHeight = slanted ? Math.ceil(longest * characterWidth * 0.6) + 14 : 20
+  const legendHeight = chart.series.length > 1 ? 24 : 0
+  const height = margin.top + plotHeight + labelsHeight + legendHeight
   const barWidth = Math.max(2, (groupWidth * 0.8) / Math.max(1, chart.series.length))
   const y = (value: number) => margin.top + plotHeight - (value / max) * plotHeight
-  const labelEvery = Math.ceil(chart.categories.length / 12)
+  const labelEvery = slanted ? 1 : Math.ceil(chart.categories.length / 12)
   const empty = chart.series.every((series) => series.values.every((value) => value === 0))
 
   return html`<figure class="chart"><h2>${chart.title}</h2><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${chart.title}">
-<line class="axis" x1="${margin.left}" y1="${y(0)}" x2="${width - margin.right}" y2="${y(0)}"/>
-<line class="axis" x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${y(0)}"/>
-<text class="label" x="${margin.left - 6}" y="${margin.top + 4}" text-anchor="end">${format(max)}</text>
-<text class="label" x="${margin.left - 6}" y="${y(0)}" text-anchor="end">0</text>
+<line class="axis" x1="${left}" y1="${y(0)}" x2="${width - margin.right}" y2="${y(0)}"/>
+<line class="axis" x1="${left}" y1="${margin.top}" x2="${left}" y2="${y(0)}"/>
+<text class="label" x="${left - 6}" y="${margin.top + 4}" text-anchor="end">${format(max)}</text>
+<text class="label" x="${left - 6}" y="${y(0)}" text-anchor="end">0</text>
 ${
     chart.categories.map((category, index) => {
-      const groupX = margin.left + index * groupWidth + groupWidth * 0.1
+      const groupX = left + index * groupWidth + groupWidth * 0.1
       return html`<g>${
         chart.series.map((series, seriesIndex) => {
           const value = series.values[index] ?? 0
@@ -69,9 +86,13 @@ ${
         })
       }${
         index % labelEvery === 0
-          ? html`<text class="label" x="${(margin.left + (index + 0.5) * groupWidth).toFixed(1)}" y="${
-            height - margin.bottom + 14
-          }" text-anchor="middle">${category}</text>`
+          ? slanted
+            ? html`<text class="label" transform="translate(${(left + (index + 0.5) * groupWidth).toFixed(1)} ${
+              y(0) + 10
+            }) rotate(-35)" text-anchor="end">${category}</text>`
+            : html`<text class="label" x="${(left + (index + 0.5) * groupWidth).toFixed(1)}" y="${
+              y(0) + 14
+            }" text-anchor="middle">${category}</text>`
           : ""
       }</g>`
     })
@@ -79,9 +100,9 @@ ${
 ${
     chart.series.length > 1
       ? chart.series.map((series, index) =>
-        html`<rect class="series-${index % 4}" x="${margin.left + index * 130}" y="${
+        html`<rect class="series-${index % 4}" x="${left + index * 130}" y="${
           height - 16
-        }" width="10" height="10"/><text class="legend" x="${margin.left + index * 130 + 14}" y="${
+        }" width="10" height="10"/><text class="legend" x="${left + index * 130 + 14}" y="${
           height - 7
         }">${series.name}</text>`
       )
@@ -94,5 +115,5 @@ ${
       }" text-anchor="middle">No data yet</text>`
       : ""
   }
-</svg></figure>`
+</svg>${chart.note === undefined ? "" : html`<p class="note">${chart.note}</p>`}</figure>`
 }

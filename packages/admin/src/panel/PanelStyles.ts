@@ -47,7 +47,7 @@ dl.details { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16p
 dl.details dt { color: var(--muted); }
 dl.details dd { margin: 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 16px; }
-.chart { background: #fff; border: 1px solid var(--line); padding: 12px 16px; }
+.chart { background: #fff; border: 1px solid var(--line); padding: 12px 16px; margin: 0; }
 .chart h2 { margin: 0 0 8px; }
 .chart svg { width: 100%; height: auto; }
 .chart .axis { stroke: var(--line); }
@@ -58,6 +58,20 @@ dl.details dd { margin: 0; }
 .chart .series-2 { fill: #f0b429; stroke: #f0b429; }
 .chart .series-3 { fill: #ef4e4e; stroke: #ef4e4e; }
 .chart .legend { font-size: 11px; fill: var(--ink); }
+form.edit { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 10px 16px;
+  background: #fff; border: 1px solid var(--line); padding: 14px 16px; margin: 0 0 16px; }
+.field { display: flex; flex-direction: column; gap: 3px; }
+.field span { color: var(--muted); font-size: 12px; }
+.field small { color: var(--muted); font-size: 11px; }
+.field.check { flex-direction: row; align-items: center; gap: 6px; }
+form.edit .submit { grid-column: 1 / -1; }
+textarea { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; padding: 5px 8px; border: 1px solid #cbd2d9;
+  border-radius: 4px; }
+.figures { display: flex; flex-wrap: wrap; gap: 16px; margin: 0 0 16px; }
+.figure { background: #fff; border: 1px solid var(--line); padding: 12px 16px; min-width: 180px; }
+.figure span { display: block; color: var(--muted); font-size: 12px; }
+.figure strong { font-size: 22px; }
+.chart p.note { color: var(--muted); font-size: 12px; margin: 4px 0 0; }
 .login { max-width: 360px; margin: 60px auto; background: #fff; border: 1px solid var(--line); padding: 24px; }
 .login label { display: block; margin: 0 0 12px; }
 .login input { width: 100%; }

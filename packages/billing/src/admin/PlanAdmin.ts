@@ -15,7 +15,7 @@ import type Stripe from "stripe"
 import type { PlanFeature } from "../Plans.ts"
 import { idempotencyKey, type StripeFailed, StripeGateway } from "../stripe/StripeGateway.ts"
 import { productNames } from "../SubscriptionState.ts"
-import { type AdminPlan, type AdminPlanWrite, PlanAdminRepo } from "./PlanAdminRepo.ts"
+import { type AdminPlan, type AdminPlanWrite, PlanAdminRepo, type PlanPricingRule } from "./PlanAdminRepo.ts"
 
 export class AdminPlanNotFound extends Schema.TaggedError<AdminPlanNotFound>()("AdminPlanNotFound", {
   planId: Schema.String
@@ -57,6 +57,16 @@ export interface NewPlan extends PlanFields {
 }
 
 type PlanError = AdminPlanNotFound | PlanClash | InvalidPlan | StripeFailed
+
+/**
+ * Work to commit with a plan's write, in its transaction (an operator's audit entry): the plan
+ * before (`null` when created) and after.
+ */
+export type AlongsidePlanWrite = (
+  change: { readonly before: AdminPlan | null; readonly after: AdminPlan }
+) => Effect.Effect<void>
+
+const nothingAlongside: AlongsidePlanWrite = () => Effect.void
 
 const zero = BigDecimal.fromBigInt(0n)
 const isPositive = (amount: BigDecimal.BigDecimal) => BigDecimal.isGreaterThan(amount, zero)
@@ -111,9 +121,17 @@ const exists = (lookup: Effect.Effect<unknown, StripeFailed>) =>
 export class PlanAdmin extends Context.Service<PlanAdmin, {
   list(product: ProductType | undefined): Effect.Effect<ReadonlyArray<AdminPlan>>
   get(planId: string): Effect.Effect<AdminPlan, AdminPlanNotFound>
-  create(plan: NewPlan): Effect.Effect<AdminPlan, PlanError>
-  update(planId: string, changes: Partial<PlanFields>): Effect.Effect<AdminPlan, PlanError>
-  remove(planId: string): Effect.Effect<AdminPlan, PlanError>
+  /** Any plan, deleted ones included (the operators' view). */
+  find(planId: string): Effect.Effect<Option.Option<AdminPlan>>
+  create(plan: NewPlan, alongside?: AlongsidePlanWrite): Effect.Effect<AdminPlan, PlanError>
+  update(
+    planId: string,
+    changes: Partial<PlanFields>,
+    alongside?: AlongsidePlanWrite
+  ): Effect.Effect<AdminPlan, PlanError>
+  remove(planId: string, alongside?: AlongsidePlanWrite): Effect.Effect<AdminPlan, PlanError>
+  /** The plan's credits and rate limits; `None` for a plan without a pricing rule. */
+  pricingRule(planId: string): Effect.Effect<Option.Option<PlanPricingRule>>
   /** Creates the Stripe products and prices paid plans miss; returns what it did, one line each. */
   readonly syncStripe: Effect.Effect<ReadonlyArray<string>, StripeFailed>
 }>()("@cuebx/billing/PlanAdmin") {
@@ -184,7 +202,9 @@ export class PlanAdmin extends Context.Service<PlanAdmin, {
       return PlanAdmin.of({
         list: (product) => repo.list(product),
         get: found,
-        create: Effect.fn("PlanAdmin.create")(function*(input) {
+        find: (planId) => repo.find(planId),
+        pricingRule: (planId) => repo.pricingRule(planId),
+        create: Effect.fn("PlanAdmin.create")(function*(input, alongside = nothingAlongside) {
           const id = crypto.randomUUID()
           yield* validate(input.type, input)
           yield* requireUnique({ id, productType: input.productType, name: input.name, rank: input.rank })
@@ -233,11 +253,12 @@ export class PlanAdmin extends Context.Service<PlanAdmin, {
               rateLimitPerDay: input.rateLimitPerDay
             })
             yield* announcePlan(id)
+            yield* alongside({ before: null, after: created })
             return created
           }))
           return plan
         }),
-        update: Effect.fn("PlanAdmin.update")(function*(planId, changes) {
+        update: Effect.fn("PlanAdmin.update")(function*(planId, changes, alongside = nothingAlongside) {
           const plan = yield* found(planId)
           const fields: PlanFields = { ...plan, ...changes }
           yield* validate(plan.type, fields)
@@ -269,10 +290,11 @@ export class PlanAdmin extends Context.Service<PlanAdmin, {
           return yield* inTransaction(Effect.gen(function*() {
             const updated = yield* repo.update(plan.id, writeOf(next, fields))
             yield* announcePlan(plan.id)
+            yield* alongside({ before: plan, after: updated })
             return updated
           }))
         }),
-        remove: Effect.fn("PlanAdmin.remove")(function*(planId) {
+        remove: Effect.fn("PlanAdmin.remove")(function*(planId, alongside = nothingAlongside) {
           const plan = yield* found(planId)
           if (plan.type === "free") return yield* new InvalidPlan({ reason: "A Free plan cannot be deleted." })
           for (const priceId of [plan.stripePriceId, plan.seatStripePriceId]) {
@@ -288,6 +310,7 @@ export class PlanAdmin extends Context.Service<PlanAdmin, {
           return yield* inTransaction(Effect.gen(function*() {
             const deleted = yield* repo.softDelete(plan.id)
             yield* announcePlan(plan.id)
+            yield* alongside({ before: plan, after: deleted })
             return deleted
           }))
         }),

@@ -43,6 +43,13 @@ export const PricingRuleWrite = Schema.Struct({
   rateLimitPerDay: Schema.NullOr(Schema.Int)
 })
 
+export const PlanPricingRule = Schema.Struct({
+  creditsAllocation: NumericColumn,
+  rateLimitPerMinute: Schema.NullOr(Schema.Int),
+  rateLimitPerDay: Schema.NullOr(Schema.Int)
+})
+export type PlanPricingRule = typeof PlanPricingRule.Type
+
 const Clash = Schema.Struct({
   id: Schema.String,
   productType: ProductType,
@@ -60,6 +67,7 @@ export class PlanAdminRepo extends Context.Service<PlanAdminRepo, {
   insert(id: string, plan: AdminPlanWrite, rule: typeof PricingRuleWrite.Type): Effect.Effect<AdminPlan>
   update(id: string, plan: AdminPlanWrite): Effect.Effect<AdminPlan>
   softDelete(id: string): Effect.Effect<AdminPlan>
+  pricingRule(planId: string): Effect.Effect<Option.Option<PlanPricingRule>>
 }>()("@cuebx/billing/PlanAdminRepo") {
   static readonly layer = Layer.effect(
     PlanAdminRepo,
@@ -109,6 +117,14 @@ export class PlanAdminRepo extends Context.Service<PlanAdminRepo, {
             UPDATE plans SET is_deleted = true, is_active = false, deleted_at = COALESCE(deleted_at, now())
             WHERE id = ${id} RETURNING *`
       })
+      const ruleOf = SqlSchema.findOneOption({
+        Request: Schema.String,
+        Result: PlanPricingRule,
+        execute: (planId) =>
+          sql`
+            SELECT credits_allocation, rate_limit_per_minute, rate_limit_per_day FROM plan_pricing_rules
+            WHERE plan_id = ${planId}`
+      })
       return PlanAdminRepo.of({
         list: Effect.fn("PlanAdminRepo.list")(function*(product) {
           return yield* all(product ?? null)
@@ -129,6 +145,9 @@ export class PlanAdminRepo extends Context.Service<PlanAdminRepo, {
         }, Effect.orDie),
         softDelete: Effect.fn("PlanAdminRepo.softDelete")(function*(id) {
           return yield* deletePlan(id)
+        }, Effect.orDie),
+        pricingRule: Effect.fn("PlanAdminRepo.pricingRule")(function*(planId) {
+          return yield* ruleOf(planId)
         }, Effect.orDie)
       })
     })
