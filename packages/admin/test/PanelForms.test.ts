@@ -13,6 +13,10 @@ import {
   textInput
 } from "../src/panel/PanelForms.ts"
 
+const chartHeight = (chart: string) => Number(/viewBox="0 0 640 (\d+)"/.exec(chart)![1])
+
+const form = (fields: Record<string, string>) => UrlParams.fromInput(fields)
+
 const operator = { username: "ops", csrfToken: "csrf-token-2" }
 
 describe("form controls", () => {
@@ -67,8 +71,7 @@ describe("charts", () => {
     assert.strictEqual(svg.match(/rotate\(-35\)/g)?.length, 4)
     const short = barChart({ title: "Days", categories: ["01", "02"], series: [{ name: "n", values: [1, 2] }] }).value
     assert.notInclude(short, "rotate(")
-    const height = (chart: string) => Number(/viewBox="0 0 640 (\d+)"/.exec(chart)![1])
-    assert.isAbove(height(svg), height(short))
+    assert.isAbove(chartHeight(svg), chartHeight(short))
   })
 
   it("say why a chart is incomplete", () => {
@@ -83,8 +86,6 @@ describe("charts", () => {
 })
 
 describe("reading forms", () => {
-  const form = (fields: Record<string, string>) => UrlParams.fromInput(fields)
-
   it("a reason is required, trimmed, and at most 500 characters", () => {
     assert.strictEqual(reasonOf(form({ reason: "  fraud  " })), "fraud")
     assert.isUndefined(reasonOf(form({ reason: "   " })))

@@ -5,9 +5,11 @@
  * RabbitMQ outage that changes nothing of the answer, and the webhook weaknesses of the reference
  * (spec §9: 5–9, 24), each in a test named after it.
  */
+import { StripeEventPayload, StripePaymentFailedMessage } from "@cuebx/billing"
+import { Outbox } from "@cuebx/broker"
 import { makeTcpProxy, type TcpProxy } from "@cuebx/testing"
 import { assert, describe, layer } from "@effect/vitest"
-import { Context, Effect, Layer, Schedule } from "effect"
+import { Context, Effect, Layer, Schedule, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { call } from "../auth/support.ts"
 import {
@@ -260,6 +262,41 @@ layer(billingTestLayer(), { excludeTestServices: true, timeout: 120_000 })("the 
         })
         assert.strictEqual((yield* emailsTo("payment_failed_emails", owner.email)).length, 1)
         assert.strictEqual((yield* emailsTo("subscription_activated_emails", owner.email)).length, 1)
+      }))
+
+    it.effect("an event that reaches its queue again under another message id is not applied again", () =>
+      Effect.gen(function*() {
+        const stripe = yield* Stripe
+        const sql = yield* SqlClient.SqlClient
+        const outbox = yield* Outbox
+        const owner = yield* newUser("again")
+        const workspaceId = yield* createTeam(owner)
+        const { events, subscriptionId } = yield* checkoutAndPay(owner, { workspaceId, plan: "Basic", seats: 1 })
+        yield* deliverAndApply(...events)
+        const failure = stripe.failPayment(subscriptionId)
+        yield* deliverAndApply(...failure)
+        const logs = sql<{ readonly eventId: string; readonly processedAt: Date; readonly outcome: string }>`
+          SELECT event_id, processed_at, outcome FROM stripe_event_logs WHERE event_id IN ${
+          sql.in(failure.map((event) => event.id))
+        } ORDER BY event_id`
+        const before = yield* logs
+        // The webhook records an event once; a copy on the queue (a replayed or duplicated message) must change nothing.
+        const queued = yield* sql<{ readonly payload: typeof StripeEventPayload.Encoded }>`
+          SELECT payload FROM outbox_messages WHERE queue = 'stripe_payment_failed' AND payload->>'event_id' IN ${
+          sql.in(failure.map((event) => event.id))
+        }`
+        assert.isAbove(queued.length, 0)
+        const copies = yield* Effect.forEach(queued, ({ payload }) =>
+          sql.withTransaction(
+            outbox.enqueue(StripePaymentFailedMessage, Schema.decodeUnknownSync(StripeEventPayload)(payload))
+          ))
+        yield* sql<{ readonly count: number }>`
+          SELECT count(*)::int AS count FROM processed_messages WHERE message_id IN ${sql.in(copies)}`.pipe(
+          Effect.repeat({ until: ([row]) => row!.count === copies.length, schedule: Schedule.spaced("50 millis") }),
+          Effect.timeout("20 seconds")
+        )
+        assert.deepStrictEqual(yield* logs, before)
+        assert.strictEqual((yield* emailsTo("payment_failed_emails", owner.email)).length, 1)
       }))
   })
 })
