@@ -34,6 +34,7 @@ export const metadataOf = (value: FormValue | undefined): Record<string, string>
     string
   >
 
+/** Stripe's own clock: the fake stamps its objects with the wall time, as Stripe does, whatever the tests' Clock says. */
 export const now = () => Math.floor(Date.now() / 1000)
 export const snapshot = <A>(value: A): A => structuredClone(value)
 
