@@ -8,7 +8,7 @@
  * since announcements made while it was away are lost.
  */
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Option, PubSub, Schedule, Schema, type Scope, Stream } from "effect"
+import { Context, Deferred, Effect, Layer, Option, PubSub, Schedule, Schema, type Scope, Stream } from "effect"
 import { SqlClient } from "effect/sql"
 
 const channel = "cuebx_changes"
@@ -48,14 +48,20 @@ export class ChangeFeed extends Context.Service<ChangeFeed, {
    */
   readonly subscribe: Effect.Effect<Stream.Stream<ChangeEvent>, never, Scope.Scope>
 }>()("@cuebx/db/ChangeFeed") {
-  /** Listens on the program's PostgreSQL pool for the lifetime of the layer, reconnecting forever. */
+  /**
+   * Listens on the program's PostgreSQL pool for the lifetime of the layer, reconnecting forever.
+   * The layer is ready once PostgreSQL confirms the first `LISTEN`, so nothing announced after the
+   * program started can be missed.
+   */
   static readonly layer = Layer.effect(
     ChangeFeed,
     Effect.gen(function*() {
       const pg = yield* PgClient.PgClient
       const hub = yield* PubSub.unbounded<ChangeEvent>()
+      const listening = yield* Deferred.make<void>()
       yield* Effect.gen(function*() {
         const notifications = yield* pg.listen(channel)
+        yield* Deferred.succeed(listening, undefined)
         yield* PubSub.publish(hub, { _tag: "Reset" })
         yield* Stream.fromQueue(notifications).pipe(
           Stream.runForEach(({ payload }) =>
@@ -71,6 +77,7 @@ export class ChangeFeed extends Context.Service<ChangeFeed, {
         Effect.retry(Schedule.spaced("1 second")),
         Effect.forkScoped
       )
+      yield* Deferred.await(listening)
       return ChangeFeed.of({
         subscribe: Effect.map(PubSub.subscribe(hub), (subscription) => Stream.fromSubscription(subscription))
       })
