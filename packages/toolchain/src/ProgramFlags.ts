@@ -5,9 +5,9 @@
  * V8 picks on a large machine) and an old-generation limit of `HEAP_LIMIT_MB` (256 by default)
  * keep the API's RSS near 230 MB at full load instead of 290-380 MB; the garbage collector then
  * takes about 11% of its busy time instead of 8.5% (with 8 MB semi-spaces, 15% for 190 MB: the
- * trade is there to tune). A program that needs more than the limit stops
- * (out of memory) and is restarted by whatever supervises it: raise the limit for large
- * deployments.
+ * trade is there to tune). A program that needs more than the limit stops (out of memory) and is
+ * restarted by whatever supervises it: raise the limit for large deployments. A value below 64 or
+ * not a whole number is ignored.
  */
 export const defaultHeapLimitMb = 256
 
