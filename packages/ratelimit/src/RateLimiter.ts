@@ -10,35 +10,22 @@ import { Clock, Context, Effect, Layer, Schema } from "effect"
 import { RateLimitFailOpen } from "./RateLimitConfig.ts"
 import { redisScript } from "./RedisScript.ts"
 import {
-  decide,
   decideAll,
   makeMemoryStore,
   peekDecision,
   type RateLimitDecision,
   type RateLimitRule,
   ruleMillis,
-  slidingWindowAllScript,
-  slidingWindowScript
+  slidingWindowAllScript
 } from "./SlidingWindow.ts"
 
-const script = redisScript(slidingWindowScript)
-const scriptAll = redisScript(slidingWindowAllScript)
+const script = redisScript(slidingWindowAllScript)
 
 /** Redis keys live under this namespace (after the deployment's `REDIS_KEY_PREFIX`). */
 export const redisKeyNamespace = "rate_limit:"
 
 const invalidRule = (rule: RateLimitRule) =>
   Effect.die(new Error(`Invalid rate-limit rule: limit ${rule.limit}, window ${String(rule.window)}`))
-
-const ScriptReply = Schema.Tuple([Schema.Int, Schema.Int, Schema.Int, Schema.Int])
-
-/** A reply of another shape means the script and this code disagree: a bug, never a reason to let requests through. */
-const parseReply = (reply: unknown) =>
-  Schema.decodeUnknownEffect(ScriptReply)(reply).pipe(
-    Effect.map(([allowed, previous, current, elapsedMs]) => ({ allowed: allowed === 1, previous, current, elapsedMs })),
-    Effect.catchTag("SchemaError", () =>
-      Effect.die(new Error(`Unexpected rate-limit script reply: ${JSON.stringify(reply)}`)))
-  )
 
 const AllReply = Schema.Array(Schema.Int)
 
@@ -161,17 +148,6 @@ export class RateLimiter extends Context.Service<RateLimiter, {
             }
             : { allowed: false, limit, remaining: 0, retryAfterSeconds: 1, resetSeconds: 1 }
         ))
-      const consume = Effect.fn("RateLimiter.consume")(function*(key: string, rule: RateLimitRule) {
-        const millis = ruleMillis(rule)
-        if (millis === undefined) return yield* invalidRule(rule)
-        const { limit, windowMs } = millis
-        const now = Math.floor(yield* Clock.currentTimeMillis)
-        return yield* redis.use((client) => script.run(client, [redisKeyNamespace + key], [now, windowMs, limit])).pipe(
-          Effect.flatMap(parseReply),
-          Effect.map((reply) => decide(limit, windowMs, reply.elapsedMs, reply, reply.allowed)),
-          Effect.catchTag("RedisError", unavailable(limit, windowMs))
-        )
-      })
       const peek = Effect.fn("RateLimiter.peek")(function*(key: string, rule: RateLimitRule) {
         const millis = ruleMillis(rule)
         if (millis === undefined) return yield* invalidRule(rule)
@@ -189,7 +165,7 @@ export class RateLimiter extends Context.Service<RateLimiter, {
         if (buckets.length === 0) return []
         const now = Math.floor(yield* Clock.currentTimeMillis)
         return yield* redis.use((client) =>
-          scriptAll.run(
+          script.run(
             client,
             buckets.map((bucket) => bucket.key),
             [now, ...buckets.flatMap((bucket) => [bucket.windowMs, bucket.limit])]
@@ -208,6 +184,9 @@ export class RateLimiter extends Context.Service<RateLimiter, {
             (error) => Effect.forEach(buckets, (bucket) => unavailable(bucket.limit, bucket.windowMs)(error))
           )
         )
+      })
+      const consume = Effect.fn("RateLimiter.consume")(function*(key: string, rule: RateLimitRule) {
+        return (yield* consumeAll([{ key, rule }]))[0]!
       })
       return RateLimiter.of({ consume, peek, consumeAll })
     })

@@ -109,60 +109,21 @@ export interface RuleStanding {
  */
 export const decideAll = (standings: ReadonlyArray<RuleStanding>): ReadonlyArray<RateLimitDecision> => {
   const admitted = standings.every((standing) => standing.admits)
-  return standings.map(({ admits: thisAdmits, before, elapsedMs, limit, windowMs }) => {
-    if (admitted || !thisAdmits) return decide(limit, windowMs, elapsedMs, before, admitted)
-    const used = before.previous * (windowMs - elapsedMs) + before.current * windowMs
-    const resetMs = before.current > 0 ? 2 * windowMs - elapsedMs : before.previous > 0 ? windowMs - elapsedMs : 0
-    return {
-      allowed: true,
-      limit,
-      remaining: Math.max(0, Math.floor((limit * windowMs - used) / windowMs)),
-      retryAfterSeconds: 0,
-      resetSeconds: Math.ceil(resetMs / 1000)
-    }
-  })
+  return standings.map(({ admits: thisAdmits, before, elapsedMs, limit, windowMs }) =>
+    admitted || !thisAdmits
+      ? decide(limit, windowMs, elapsedMs, before, admitted)
+      // Refused elsewhere, not counted here: what this window has left without the request.
+      : { ...decide(limit, windowMs, elapsedMs, before, false), allowed: true, retryAfterSeconds: 0 }
+  )
 }
 
 /**
- * KEYS[1] = the bucket (a hash: w = window index, c = current count, p = previous count);
- * ARGV = now (ms), window (ms), limit. Returns { allowed, previous, current, elapsed } with the
- * counts as they were before this request. Lua numbers are doubles: every product here stays
- * below 2^53 for any realistic limit and window.
- */
-export const slidingWindowScript = `
-local now = tonumber(ARGV[1])
-local size = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-local index = math.floor(now / size)
-local stored = redis.call('HMGET', KEYS[1], 'w', 'c', 'p')
-local w = tonumber(stored[1])
-local current = tonumber(stored[2]) or 0
-local previous = tonumber(stored[3]) or 0
-if w == nil or w < index - 1 then
-  w = index
-  current = 0
-  previous = 0
-elseif w == index - 1 then
-  w = index
-  previous = current
-  current = 0
-end
-local elapsed = now - w * size
-if elapsed < 0 then elapsed = 0 end
-local allowed = 0
-if previous * (size - elapsed) + (current + 1) * size <= limit * size then
-  allowed = 1
-  redis.call('HSET', KEYS[1], 'w', w, 'c', current + 1, 'p', previous)
-  redis.call('PEXPIRE', KEYS[1], 2 * size - elapsed)
-end
-return { allowed, previous, current, elapsed }
-`
-
-/**
- * `slidingWindowScript` for a request that must pass several buckets at once: KEYS = the buckets,
- * ARGV = now (ms), then window (ms) and limit of each bucket. Counts the request in every bucket
- * only when all of them admit it. Returns { all admitted, then per bucket: admits, previous,
- * current, elapsed } with the counts as they were before this request.
+ * The Redis side of `roll`, `admits` and the counting, for a request that must pass one bucket or
+ * several at once (each a hash: w = window index, c = current count, p = previous count): KEYS =
+ * the buckets, ARGV = now (ms), then window (ms) and limit of each bucket. Counts the request in
+ * every bucket only when all of them admit it. Returns { all admitted, then per bucket: admits,
+ * previous, current, elapsed } with the counts as they were before this request. Lua numbers are
+ * doubles: every product here stays below 2^53 for any realistic limit and window.
  */
 export const slidingWindowAllScript = `
 local now = tonumber(ARGV[1])
@@ -251,19 +212,7 @@ export const makeMemoryStore = (sweepIntervalMs = 60_000): MemoryStore => {
   }
   return {
     consume(key, limit, windowMs, nowMs) {
-      sweep(nowMs)
-      const counts = roll(entries.get(key), Math.floor(nowMs / windowMs))
-      const elapsedMs = elapsedIn(counts, windowMs, nowMs)
-      const allowed = admits(limit, windowMs, elapsedMs, counts)
-      if (allowed) {
-        entries.set(key, {
-          window: counts.window,
-          current: counts.current + 1,
-          previous: counts.previous,
-          expiresAt: nowMs + 2 * windowMs - elapsedMs
-        })
-      }
-      return decide(limit, windowMs, elapsedMs, counts, allowed)
+      return this.consumeAll([{ key, limit, windowMs }], nowMs)[0]!
     },
     peek(key, limit, windowMs, nowMs) {
       return peekDecision(entries.get(key), limit, windowMs, nowMs)

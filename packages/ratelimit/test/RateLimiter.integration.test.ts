@@ -5,7 +5,7 @@ import { Cause, ConfigProvider, Duration, Effect, Exit, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { RateLimiter } from "../src/RateLimiter.ts"
 import { redisScript } from "../src/RedisScript.ts"
-import { makeMemoryStore, slidingWindowScript } from "../src/SlidingWindow.ts"
+import { makeMemoryStore, slidingWindowAllScript } from "../src/SlidingWindow.ts"
 
 const perMinute = (limit: number) => ({ limit, window: Duration.minutes(1) })
 
@@ -179,7 +179,7 @@ layer(
     Effect.gen(function*() {
       const redis = yield* Redis
       // A variant no Redis has seen: its SHA is unknown, as after a restart or SCRIPT FLUSH.
-      const script = redisScript(`${slidingWindowScript}\n-- ${crypto.randomUUID()}`)
+      const script = redisScript(`${slidingWindowAllScript}\n-- ${crypto.randomUUID()}`)
       const loaded = redis.use((client) => client.script("EXISTS", script.sha))
       assert.deepStrictEqual(yield* loaded, [0])
       // 2026-01-01T00:00:01.234Z: 1 234 ms into a one-minute window.
@@ -187,8 +187,8 @@ layer(
       const first = yield* redis.use((client) => script.run(client, ["rate_limit:noscript"], args))
       assert.deepStrictEqual(yield* loaded, [1])
       const second = yield* redis.use((client) => script.run(client, ["rate_limit:noscript"], args))
-      // { allowed, previous, current before this request, elapsed }
-      assert.deepStrictEqual([first, second], [[1, 0, 0, 1234], [1, 0, 1, 1234]])
+      // { all admitted, then the bucket's: admits, previous, current before this request, elapsed }
+      assert.deepStrictEqual([first, second], [[1, 1, 0, 0, 1234], [1, 1, 0, 1, 1234]])
     }))
 })
 
