@@ -6,13 +6,12 @@
  * before/after comparisons in one run).
  */
 import { hash } from "@node-rs/argon2"
-import { type ChildProcess, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { spawn } from "node:child_process"
 import { resolve } from "node:path"
 import { parseArgs } from "node:util"
 import pg from "pg"
 import { drive, type DriveResult } from "./LoadDriver.ts"
-import { programEntries, programFlags } from "./Programs.ts"
+import { memoryOf, programEntries, programFlags, run, stop, waitFor } from "./Programs.ts"
 
 const { values: options } = parseArgs({
   options: {
@@ -34,14 +33,6 @@ const node = process.execPath
 const email = "bench@example.com"
 const password = "bench-password-123"
 
-const sleep = (millis: number) => new Promise((done) => setTimeout(done, millis))
-
-const run = (args: ReadonlyArray<string>, env: Record<string, string>, cwd: string) =>
-  new Promise<void>((done, fail) => {
-    const child = spawn(node, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] })
-    child.on("exit", (code) => code === 0 ? done() : fail(new Error(`${args.join(" ")} exited with ${code}`)))
-  })
-
 const resetDatabase = async () => {
   const admin = new pg.Client({ connectionString: `${serverUrl}/postgres` })
   await admin.connect()
@@ -60,31 +51,6 @@ const seedUser = async () => {
     [email, passwordHash]
   )
   await client.end()
-}
-
-const waitFor = async (url: string, deadlineMs = 60_000) => {
-  const deadline = Date.now() + deadlineMs
-  while (Date.now() < deadline) {
-    const ok = await fetch(url).then((response) => response.ok, () => false)
-    if (ok) return
-    await sleep(250)
-  }
-  throw new Error(`${url} did not come up`)
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((done) => {
-    if (child.exitCode !== null) return done()
-    child.once("exit", () => done())
-    child.kill("SIGTERM")
-    setTimeout(() => child.kill("SIGKILL"), 15_000).unref()
-  })
-
-/** Peak and current resident memory of a process, in MB. */
-const memoryOf = (pid: number) => {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8")
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN)
-  return { peakMb: Math.round(kb("VmHWM") / 1024), currentMb: Math.round(kb("VmRSS") / 1024) }
 }
 
 const format = (result: DriveResult) =>

@@ -1,10 +1,11 @@
 /**
  * How the benches start CueBX's programs: as `npm start` does, bundled (`packages/toolchain`'s
- * build, run once per bench), or from their sources in a checkout that has no bundler.
+ * build, run once per bench), or from their sources in a checkout that has no bundler; and how
+ * they wait for, stop and measure them.
  */
 import { programNodeFlags } from "@cuebx/toolchain"
-import { spawnSync } from "node:child_process"
-import { existsSync } from "node:fs"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 
 export type Program = "api" | "worker" | "scheduler"
@@ -25,4 +26,42 @@ export const programEntries = (apiRoot: string): Record<Program, string> => {
     worker: "packages/toolchain/dist/worker.js",
     scheduler: "packages/toolchain/dist/scheduler.js"
   }
+}
+
+export const sleep = (millis: number) => new Promise((done) => setTimeout(done, millis))
+
+/** Runs `node args` to completion; fails when it exits with another code than 0. */
+export const run = (args: ReadonlyArray<string>, env: Record<string, string>, cwd: string) =>
+  new Promise<void>((done, fail) => {
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "inherit"]
+    })
+    child.on("exit", (code) => code === 0 ? done() : fail(new Error(`${args.join(" ")} exited with ${code}`)))
+  })
+
+/** Waits until `url` answers 2xx, polling every 250 ms, for at most `attempts` polls. */
+export const waitFor = async (url: string, attempts = 360) => {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (await fetch(url).then((response) => response.ok, () => false)) return
+    await sleep(250)
+  }
+  throw new Error(`${url} did not come up`)
+}
+
+/** SIGTERM, then SIGKILL after 15 s; resolves once the process has exited. */
+export const stop = (child: ChildProcess) =>
+  new Promise<void>((done) => {
+    if (child.exitCode !== null) return done()
+    child.once("exit", () => done())
+    child.kill("SIGTERM")
+    setTimeout(() => child.kill("SIGKILL"), 15_000).unref()
+  })
+
+/** Peak and current resident memory of a process, in MB. */
+export const memoryOf = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8")
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN)
+  return { peakMb: Math.round(kb("VmHWM") / 1024), currentMb: Math.round(kb("VmRSS") / 1024) }
 }

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import pg from "pg"
-import { type Program, programEntries, programFlags } from "./Programs.ts"
+import { memoryOf, type Program, programEntries, programFlags, run, sleep, stop, waitFor } from "./Programs.ts"
 
 const { values: options } = parseArgs({
   options: {
@@ -46,14 +46,6 @@ const allowance = "1000000000.00"
 const workDir = join(tmpdir(), `cuebx-usage-bench-${process.pid}`)
 mkdirSync(workDir, { recursive: true })
 
-const sleep = (millis: number) => new Promise((done) => setTimeout(done, millis))
-
-const run = (args: ReadonlyArray<string>, env: Record<string, string>, cwd: string) =>
-  new Promise<void>((done, fail) => {
-    const child = spawn(node, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] })
-    child.on("exit", (code) => code === 0 ? done() : fail(new Error(`${args.join(" ")} exited with ${code}`)))
-  })
-
 /** Runs a harness script; resolves with its exit code (the driver exits 4 when a check fails). */
 const script = (args: ReadonlyArray<string>) =>
   new Promise<number>((done) => {
@@ -69,29 +61,6 @@ const withClient = async <A>(url: string, use: (client: pg.Client) => Promise<A>
   } finally {
     await client.end()
   }
-}
-
-const waitFor = async (url: string, deadlineMs = 90_000) => {
-  const deadline = Date.now() + deadlineMs
-  while (Date.now() < deadline) {
-    if (await fetch(url).then((response) => response.ok, () => false)) return
-    await sleep(250)
-  }
-  throw new Error(`${url} did not come up`)
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((done) => {
-    if (child.exitCode !== null) return done()
-    child.once("exit", () => done())
-    child.kill("SIGTERM")
-    setTimeout(() => child.kill("SIGKILL"), 15_000).unref()
-  })
-
-const memoryOf = (pid: number) => {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8")
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN)
-  return { peakMb: Math.round(kb("VmHWM") / 1024), currentMb: Math.round(kb("VmRSS") / 1024) }
 }
 
 const programEnv = (apiPort: number) => ({

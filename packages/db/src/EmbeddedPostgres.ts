@@ -151,10 +151,11 @@ process.on("SIGINT", () => {}); process.on("SIGTERM", () => {});
 process.stdin.resume();
 process.stdin.on("close", () => {
   try { process.kill(pid, "SIGINT") } catch {}
-  const started = Date.now();
+  let ticks = 0;
   const wait = setInterval(() => {
     if (!alive()) { clearInterval(wait); process.exit(0) }
-    if (Date.now() - started > 30000) { try { process.kill(pid, "SIGQUIT") } catch {} }
+    // After 30 s (300 ticks of 100 ms), an immediate shutdown.
+    if (++ticks > 300) { try { process.kill(pid, "SIGQUIT") } catch {} }
   }, 100);
 });
 `
