@@ -4,7 +4,7 @@
  * an account (deactivation also signs it out everywhere). The flows' own SQL on `users` is in
  * `UsersRepo`.
  */
-import { TimestampColumn, transactionWith } from "@cuebx/db"
+import { isUuid, TimestampColumn, transactionWith } from "@cuebx/db"
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { Sessions } from "./Sessions.ts"
@@ -23,8 +23,6 @@ export const DirectoryUser = Schema.Struct({
   deletedAt: Schema.NullOr(TimestampColumn)
 })
 export type DirectoryUser = typeof DirectoryUser.Type
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
 export type AccountState = "active" | "inactive" | "deleted"
 

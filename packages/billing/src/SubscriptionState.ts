@@ -9,7 +9,7 @@
  */
 import { Outbox } from "@cuebx/broker"
 import type { ProductType, SubscriptionStatus } from "@cuebx/contract"
-import { announce } from "@cuebx/db"
+import { announce, isUuid } from "@cuebx/db"
 import { SubscriptionActivatedMessage, SubscriptionCanceledMessage } from "@cuebx/email"
 import { BigDecimal, Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
@@ -64,9 +64,7 @@ const stripeStatuses: ReadonlySet<string> = new Set<SubscriptionStatus>([
 ])
 const endedStatuses: ReadonlySet<SubscriptionStatus> = new Set(["canceled", "incomplete_expired"])
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const asUuid = (value: string | undefined) =>
-  value !== undefined && uuidPattern.test(value) ? value.toLowerCase() : undefined
+const asUuid = (value: string | undefined) => value !== undefined && isUuid(value) ? value.toLowerCase() : undefined
 
 const cents = (amount: number) => BigDecimal.make(BigInt(amount), 2)
 

@@ -4,7 +4,7 @@
  * (publish-then-mark, body verbatim) or discard them. A storage failure leaves the message in
  * the queue for redelivery instead of dropping it.
  */
-import { TimestampColumn, transactionWith, UpperCaseEnum } from "@cuebx/db"
+import { isUuid, TimestampColumn, transactionWith, UpperCaseEnum } from "@cuebx/db"
 import { Context, Data, DateTime, Effect, Layer, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { Broker, type Delivery, type PublishFailed, type Settlement } from "./Broker.ts"
@@ -86,8 +86,6 @@ const StoreRequest = Schema.Struct({
   errorMessage: Schema.NullOr(Schema.String),
   attemptCount: Schema.Int
 })
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Headers a replay drops: the failure history belongs to the dead letter, not to the new attempt. */
 const historyHeaders = new Set([
@@ -226,7 +224,7 @@ export class DeadLetters extends Context.Service<DeadLetters, {
       }, Effect.orDie)
 
       const get = Effect.fn("DeadLetters.get")(function*(id: string) {
-        if (!uuidPattern.test(id)) return yield* new DeadLetterNotFound({ id })
+        if (!isUuid(id)) return yield* new DeadLetterNotFound({ id })
         const row = yield* byId(id).pipe(Effect.orDie)
         if (row._tag === "None") return yield* new DeadLetterNotFound({ id })
         return row.value
@@ -246,7 +244,7 @@ export class DeadLetters extends Context.Service<DeadLetters, {
       )
 
       const lockPending = Effect.fnUntraced(function*(id: string) {
-        if (!uuidPattern.test(id)) return yield* new DeadLetterNotFound({ id })
+        if (!isUuid(id)) return yield* new DeadLetterNotFound({ id })
         const row = yield* lockById(id).pipe(Effect.orDie)
         if (row._tag === "None") return yield* new DeadLetterNotFound({ id })
         if (row.value.status !== "pending") {

@@ -3,7 +3,7 @@
  * state (waiting for their first publish, failing, published), and one message in full. Reads
  * only; the relay in `Outbox.ts` is what writes these rows.
  */
-import { TimestampColumn } from "@cuebx/db"
+import { isUuid, TimestampColumn } from "@cuebx/db"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 
@@ -42,8 +42,6 @@ const Filters = Schema.Struct({
   state: Schema.NullOr(Schema.Literals(outboxStates)),
   id: Schema.NullOr(Schema.String)
 })
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
 export class OutboxDirectory extends Context.Service<OutboxDirectory, {
   list(query: OutboxQuery): Effect.Effect<{ readonly items: ReadonlyArray<OutboxMessage>; readonly total: number }>

@@ -39,3 +39,14 @@ export const storedUpperCase = <Value extends string>(value: Value): Uppercase<V
  */
 export const transactionWith = (sql: SqlClient.SqlClient) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   sql.withTransaction(effect).pipe(Effect.catchTag("SqlError", Effect.die))
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Whether `id` can be compared with a `uuid` column (anything else would make PostgreSQL fail the query). */
+export const isUuid = (id: string) => uuidPattern.test(id)
+
+/** A search field as a query filter: trimmed, and `null` (no filter) when blank or absent. */
+export const blankToNull = (value: string | undefined) => {
+  const trimmed = value?.trim()
+  return trimmed === undefined || trimmed === "" ? null : trimmed
+}

@@ -3,7 +3,7 @@
  * within a time window, filtered and paged newest first, one row in full, the credits charged
  * per UTC day and product, and refused validations by reason. Reads only.
  */
-import { NumericColumn, TimestampColumn } from "@cuebx/db"
+import { isUuid, NumericColumn, TimestampColumn } from "@cuebx/db"
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import type { Product, UsageStatus } from "./UsageLogsRepo.ts"
@@ -67,8 +67,6 @@ const text = (value: string | undefined) => {
   const trimmed = value?.trim()
   return trimmed === undefined || trimmed === "" ? null : trimmed
 }
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
 /** Each product's table, with its columns under the names both share. */
 const sources = {

@@ -5,7 +5,7 @@
  * `ApiKeyUsage`, which coalesces the writes. Every time here comes from the `Clock`.
  */
 import { hmacHex } from "@cuebx/config"
-import { announce, transactionWith } from "@cuebx/db"
+import { announce, isUuid, transactionWith } from "@cuebx/db"
 import { Context, DateTime, Effect, Layer, Option, type Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomBytes } from "node:crypto"
@@ -17,8 +17,6 @@ const livePrefix = "cbx_live_"
 const testPrefix = "cbx_test_"
 const visibleTokenCharacters = 5
 const defaultExpiryDays = 90
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
 export class ApiKeyNotFound extends Schema.TaggedError<ApiKeyNotFound>()("ApiKeyNotFound", {
   workspaceId: Schema.String,

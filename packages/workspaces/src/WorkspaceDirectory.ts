@@ -5,7 +5,7 @@
  * through the workspace services.
  */
 import { WorkspaceStatus } from "@cuebx/contract"
-import { storedUpperCase, TimestampColumn } from "@cuebx/db"
+import { isUuid, storedUpperCase, TimestampColumn } from "@cuebx/db"
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { isUsable, type ListedApiKey } from "./ApiKeys.ts"
@@ -43,8 +43,6 @@ const Filters = Schema.Struct({
   personal: Schema.NullOr(Schema.Boolean),
   ownerId: Schema.NullOr(Schema.String)
 })
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
 export class WorkspaceDirectory extends Context.Service<WorkspaceDirectory, {
   search(

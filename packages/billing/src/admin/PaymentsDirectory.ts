@@ -3,7 +3,7 @@
  * filtered and paged newest first, and one in full. Reads only; `PaymentsRepo` records them.
  */
 import type { ProductType } from "@cuebx/contract"
-import { storedUpperCase } from "@cuebx/db"
+import { blankToNull, isUuid, storedUpperCase } from "@cuebx/db"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { Payment } from "../PaymentsRepo.ts"
@@ -29,13 +29,6 @@ const Filters = Schema.Struct({
   subscriptionId: Schema.NullOr(Schema.String),
   invoice: Schema.NullOr(Schema.String)
 })
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
-
-const blankToNull = (value: string | undefined) => {
-  const trimmed = value?.trim()
-  return trimmed === undefined || trimmed === "" ? null : trimmed
-}
 
 export class PaymentsDirectory extends Context.Service<PaymentsDirectory, {
   search(query: PaymentSearch): Effect.Effect<{ readonly items: ReadonlyArray<Payment>; readonly total: number }>

@@ -6,7 +6,7 @@
  * it always does, so applying it again converges on Stripe's state).
  */
 import { Outbox } from "@cuebx/broker"
-import { TimestampColumn, transactionWith } from "@cuebx/db"
+import { blankToNull, isUuid, TimestampColumn, transactionWith } from "@cuebx/db"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { StripeEvent } from "../stripe/StripeObjects.ts"
@@ -50,13 +50,6 @@ const Filters = Schema.Struct({
   state: Schema.NullOr(Schema.String),
   eventId: Schema.NullOr(Schema.String)
 })
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
-
-const blankToNull = (value: string | undefined) => {
-  const trimmed = value?.trim()
-  return trimmed === undefined || trimmed === "" ? null : trimmed
-}
 
 const decodeEvent = Schema.decodeUnknownEffect(StripeEvent)
 

@@ -6,7 +6,7 @@
  * (API) or a user (Career), whose names are their domains' to tell.
  */
 import { ProductType, SubscriptionStatus } from "@cuebx/contract"
-import { NumericColumn, storedUpperCase } from "@cuebx/db"
+import { blankToNull, isUuid, NumericColumn, storedUpperCase } from "@cuebx/db"
 import { type BigDecimal, Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { PlanTypeColumn } from "../Plans.ts"
@@ -58,13 +58,6 @@ const Filters = Schema.Struct({
   /** The text when it can be a subscription id. */
   id: Schema.NullOr(Schema.String)
 })
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
-
-const blankToNull = (value: string | undefined) => {
-  const trimmed = value?.trim()
-  return trimmed === undefined || trimmed === "" ? null : trimmed
-}
 
 export class SubscriptionDirectory extends Context.Service<SubscriptionDirectory, {
   search(

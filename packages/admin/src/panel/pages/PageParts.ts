@@ -4,6 +4,7 @@
  * name, and the badges of recurring states.
  */
 import { UsersRepo } from "@cuebx/auth"
+import { isUuid } from "@cuebx/db"
 import { WorkspaceDirectory } from "@cuebx/workspaces"
 import { Effect } from "effect"
 import type { UrlParams } from "effect/http"
@@ -28,8 +29,6 @@ export const queryText = (query: URLSearchParams, name: string) => {
   const value = query.get(name)?.trim()
   return value === undefined || value === "" ? undefined : value
 }
-
-export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
 /** The operator's reason from a form: trimmed, required, at most 500 characters. */
 export const reasonOf = (form: UrlParams.UrlParams): string | undefined => {

@@ -7,13 +7,14 @@
  * 502 when Stripe failed.
  */
 import { type AdminPlan, billingErrorToWire, PlanAdmin, type StripeFailed } from "@cuebx/billing"
+import { isUuid } from "@cuebx/db"
 import { Effect, Option } from "effect"
 import type { UrlParams } from "effect/http"
 import { newPlanOf, planChangesOf } from "../../http/PlansAdminHttp.ts"
 import { AdminAudit } from "../AdminAudit.ts"
 import { amount } from "../PanelHtml.ts"
 import { type OperatorRequest, pathParam, seeOther, signedInForm } from "../PanelRequests.ts"
-import { isUuid, missingReason, notFound, reasonOf } from "./PageParts.ts"
+import { missingReason, notFound, reasonOf } from "./PageParts.ts"
 import { planCreateOf, planUpdateOf } from "./PlanFormInput.ts"
 import { type FormFailure, newPlanPage, type PlanFormValues, planPage } from "./PlanPages.ts"
 

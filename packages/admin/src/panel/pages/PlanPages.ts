@@ -5,6 +5,7 @@
  * `PlanActions.ts`, which goes through the plan administration the admin API uses.
  */
 import { type AdminPlan, PlanAdmin, SubscriptionDirectory } from "@cuebx/billing"
+import { isUuid } from "@cuebx/db"
 import { Effect, Option } from "effect"
 import { checkboxInput, editForm, selectInput, textArea, textInput } from "../PanelForms.ts"
 import {
@@ -24,7 +25,7 @@ import {
 } from "../PanelHtml.ts"
 import { panelNav } from "../PanelNav.ts"
 import { flashOf, htmlResponse, type OperatorRequest, pageOf, pathParam, queryOf, signedIn } from "../PanelRequests.ts"
-import { isUuid, notFound, oneOf, pageSize, productName, productOptions, queryText } from "./PageParts.ts"
+import { notFound, oneOf, pageSize, productName, productOptions, queryText } from "./PageParts.ts"
 
 const products = productOptions.map(([value]) => value)
 const states = ["active", "inactive", "deleted"] as const
