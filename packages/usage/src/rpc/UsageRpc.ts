@@ -4,7 +4,7 @@
  * refusals to the contract's typed errors. Every call needs `X-Internal-API-Key`;
  * `CareerValidate` also the user's Bearer access token, checked as the REST Bearer check does.
  */
-import { AccessTokens, UsersRepo } from "@cuebx/auth"
+import { bearerCheck, bearerErrors } from "@cuebx/auth"
 import {
   CareerUserRpcAuthentication,
   CurrentUser,
@@ -25,7 +25,7 @@ import {
   UsageUnauthorized,
   UsageWorkspaceInactive
 } from "@cuebx/contract"
-import { DateTime, Effect, Layer, Option } from "effect"
+import { Effect, Layer } from "effect"
 import { RpcSerialization, RpcServer } from "effect/rpc"
 import { internalKeyCheck } from "../InternalKey.ts"
 import { commitAnswer, UsageCommits } from "../UsageCommits.ts"
@@ -162,44 +162,24 @@ const bearerToken = (authorization: string | undefined) => {
 
 const unauthorized = (message: string) => Effect.fail(new UsageUnauthorized({ message }))
 
-/** The REST Bearer check's rules and messages (`AuthenticationLive`), for a token sent with an RPC call. */
+/** The REST Bearer check (`bearerCheck`) and its messages, for a token sent with an RPC call. */
 const CareerUserRpcAuthenticationLive = Layer.effect(
   CareerUserRpcAuthentication,
   Effect.gen(function*() {
-    const tokens = yield* AccessTokens
-    const users = yield* UsersRepo
+    const currentUser = yield* bearerCheck
     return CareerUserRpcAuthentication.of((effect, { headers }) =>
       Effect.gen(function*() {
         const token = bearerToken(headers["authorization"])
         if (token === undefined) return yield* unauthorized("Not authenticated")
-        const claims = yield* tokens.verify(token).pipe(
-          Effect.mapError((error) => new UsageUnauthorized({ message: error.detail }))
+        const user = yield* currentUser(token).pipe(
+          Effect.mapError(bearerErrors),
+          Effect.mapError((error) =>
+            error._tag === "Forbidden"
+              ? new UsageForbidden({ message: error.detail })
+              : new UsageUnauthorized({ message: error.detail })
+          )
         )
-        const found = yield* users.authenticate(claims.userId, claims.sessionId, yield* DateTime.now)
-        if (Option.isNone(found)) return yield* unauthorized("User not found")
-        const user = found.value
-        if (user.isDeleted) return yield* unauthorized("User account has been deleted")
-        if (!user.isActive) return yield* new UsageForbidden({ message: "User account is deactivated" })
-        if (claims.sessionId !== null && !user.sessionLive) {
-          return yield* unauthorized("Invalid or expired access token")
-        }
-        return yield* Effect.provideService(
-          effect,
-          CurrentUser,
-          CurrentUser.of({
-            id: user.id,
-            email: user.email,
-            emailVerified: user.emailVerified,
-            fullName: user.fullName,
-            avatarUrl: user.avatarUrl,
-            isActive: user.isActive,
-            hasPassword: user.passwordHash !== null,
-            oauthProviders: user.oauthProviders,
-            createdAt: user.createdAt,
-            updatedAt: user.updatedAt,
-            sessionId: claims.sessionId
-          })
-        )
+        return yield* Effect.provideService(effect, CurrentUser, user)
       })
     )
   })
