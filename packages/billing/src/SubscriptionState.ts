@@ -8,7 +8,7 @@
  * subscription ends, the workspace's seats and status, the emails, and the change announcement.
  */
 import { Outbox } from "@cuebx/broker"
-import type { ProductType, SubscriptionStatus } from "@cuebx/contract"
+import { type ProductType, SubscriptionStatus } from "@cuebx/contract"
 import { announce, isUuid } from "@cuebx/db"
 import { SubscriptionActivatedMessage, SubscriptionCanceledMessage } from "@cuebx/email"
 import { BigDecimal, Context, DateTime, Effect, Layer, Option, Schema } from "effect"
@@ -52,16 +52,7 @@ export interface ApplyOptions {
   readonly fallbackMetadata?: Readonly<Record<string, string>>
 }
 
-const stripeStatuses: ReadonlySet<string> = new Set<SubscriptionStatus>([
-  "active",
-  "past_due",
-  "canceled",
-  "incomplete",
-  "incomplete_expired",
-  "trialing",
-  "unpaid",
-  "paused"
-])
+const isSubscriptionStatus = Schema.is(SubscriptionStatus)
 const endedStatuses: ReadonlySet<SubscriptionStatus> = new Set(["canceled", "incomplete_expired"])
 
 const asUuid = (value: string | undefined) => value !== undefined && isUuid(value) ? value.toLowerCase() : undefined
@@ -175,10 +166,10 @@ export class SubscriptionState extends Context.Service<SubscriptionState, {
         stripe: StripeSubscription,
         options: ApplyOptions
       ) {
-        if (!stripeStatuses.has(stripe.status)) {
-          return yield* Effect.die(`Stripe subscription ${stripe.id} has an unknown status ${stripe.status}`)
+        const status = stripe.status
+        if (!isSubscriptionStatus(status)) {
+          return yield* Effect.die(`Stripe subscription ${stripe.id} has an unknown status ${status}`)
         }
-        const status = stripe.status as SubscriptionStatus
         const metadata = { ...options.fallbackMetadata, ...stripe.metadata }
         const owner = ownerOf(yield* repo.findByStripeId(stripe.id), metadata)
         if (Option.isNone(owner)) return yield* new UnattributableSubscription({ stripeSubscriptionId: stripe.id })
